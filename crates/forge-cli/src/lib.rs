@@ -1,0 +1,1 @@
+//! forge-cli library
