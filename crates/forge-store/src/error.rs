@@ -1,0 +1,56 @@
+//! Store errors.
+
+/// Errors from the store; messages name the thing that was not found or already exists.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be opened.
+    #[error("could not open database {path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    /// A row was not found.
+    #[error("{what} {name:?} not found")]
+    NotFound { what: &'static str, name: String },
+    /// A unique name is taken.
+    #[error("{what} {name:?} already exists")]
+    AlreadyExists { what: &'static str, name: String },
+    /// Invalid input.
+    #[error("{0}")]
+    Invalid(String),
+    /// The database was created by a newer Forge.
+    #[error("database schema version {found} is newer than this forge supports ({supported}); upgrade forge")]
+    TooNew { found: i64, supported: i64 },
+    /// A filesystem error.
+    #[error(transparent)]
+    Io(std::io::Error),
+    /// Any other SQLite error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored JSON column could not be encoded.
+    #[error("could not encode JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl StoreError {
+    /// Whether SQLite reported the database busy or locked.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            _ => false,
+        }
+    }
+
+    /// Maps a UNIQUE constraint failure to `AlreadyExists`.
+    pub(crate) fn unique(self, what: &'static str, name: &str) -> Self {
+        match &self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                StoreError::AlreadyExists { what, name: name.to_string() }
+            }
+            _ => self,
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Operator queue items.
+
+use forge_core::ids::new_id;
+use forge_core::model::{QueueItem, QueueItemStatus, QueueItemType};
+use forge_core::queue::Payload;
+use forge_core::time::now_rfc3339;
+use rusqlite::{OptionalExtension, params};
+use serde_json::json;
+
+use crate::events::record;
+use crate::rows::{QUEUE_COLUMNS, queue_item_from_row};
+use crate::{Result, Store, StoreError};
+
+/// Where `queue move` puts an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveTarget {
+    Front,
+    Back,
+}
+
+impl Store {
+    /// Enqueues payloads for a loop in one transaction, at consecutive positions after every
+    /// existing item.
+    pub fn enqueue(&mut self, loop_id: &str, payloads: &[Payload]) -> Result<Vec<QueueItem>> {
+        for (index, payload) in payloads.iter().enumerate() {
+            payload
+                .validate()
+                .map_err(|e| StoreError::Invalid(format!("invalid queue item at index {index}: {e}")))?;
+        }
+        self.write(|tx| {
+            let base: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(position), 0) FROM loop_queue_items WHERE loop_id = ?1",
+                [loop_id],
+                |r| r.get(0),
+            )?;
+            let now = now_rfc3339();
+            let mut items = Vec::with_capacity(payloads.len());
+            for (index, payload) in payloads.iter().enumerate() {
+                let item = QueueItem {
+                    id: new_id(),
+                    loop_id: loop_id.to_string(),
+                    item_type: payload.item_type(),
+                    position: base + index as i64 + 1,
+                    status: QueueItemStatus::Pending,
+                    attempts: 0,
+                    payload: payload.to_json(),
+                    created_at: now.clone(),
+                    dispatched_at: None,
+                    completed_at: None,
+                    error_message: None,
+                };
+                tx.execute(
+                    "INSERT INTO loop_queue_items (id, loop_id, type, position, status, attempts, payload_json, created_at)
+                     VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6)",
+                    params![item.id, loop_id, item.item_type.as_str(), item.position, item.payload.to_string(), item.created_at],
+                )
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Sqlite(inner) if inner.to_string().contains("FOREIGN KEY") => {
+                        StoreError::NotFound { what: "loop", name: loop_id.to_string() }
+                    }
+                    other => other,
+                })?;
+                record(tx, "queue.enqueued", "loop", loop_id, &json!({ "item": item.id, "type": item.item_type.as_str() }))?;
+                items.push(item);
+            }
+            Ok(items)
+        })
+    }
+
+    /// Pending items of a loop in position order.
+    pub fn pending_items(&self, loop_id: &str) -> Result<Vec<QueueItem>> {
+        self.query_items(loop_id, true)
+    }
+
+    /// All items of a loop in position order.
+    pub fn all_items(&self, loop_id: &str) -> Result<Vec<QueueItem>> {
+        self.query_items(loop_id, false)
+    }
+
+    fn query_items(&self, loop_id: &str, pending_only: bool) -> Result<Vec<QueueItem>> {
+        let filter = if pending_only { "AND status = 'pending'" } else { "" };
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {QUEUE_COLUMNS} FROM loop_queue_items WHERE loop_id = ?1 {filter} ORDER BY position, created_at"
+        ))?;
+        let rows = stmt.query_map([loop_id], queue_item_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Whether any pending item of the given types exists for the loop.
+    pub fn has_pending(&self, loop_id: &str, types: &[QueueItemType]) -> Result<bool> {
+        let list = types.iter().map(|t| format!("'{}'", t.as_str())).collect::<Vec<_>>().join(",");
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT 1 FROM loop_queue_items WHERE loop_id = ?1 AND status = 'pending' AND type IN ({list}) LIMIT 1"),
+                [loop_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Marks items `completed` (consumed) or `skipped`, with an optional note.
+    pub fn finish_items(&mut self, ids: &[String], status: QueueItemStatus, note: Option<&str>) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let now = now_rfc3339();
+            for id in ids {
+                tx.execute(
+                    "UPDATE loop_queue_items SET status = ?2, error_message = ?3, completed_at = ?4 WHERE id = ?1 AND status = 'pending'",
+                    params![id, status.as_str(), note, now],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes a loop's pending items; returns how many.
+    pub fn clear_pending(&mut self, loop_id: &str) -> Result<usize> {
+        self.write(|tx| {
+            let n = tx.execute("DELETE FROM loop_queue_items WHERE loop_id = ?1 AND status = 'pending'", [loop_id])?;
+            record(tx, "queue.cleared", "loop", loop_id, &json!({ "cleared": n }))?;
+            Ok(n)
+        })
+    }
+
+    /// Deletes one item of a loop.
+    pub fn remove_item(&mut self, loop_id: &str, item_id: &str) -> Result<()> {
+        self.write(|tx| {
+            let n = tx.execute("DELETE FROM loop_queue_items WHERE loop_id = ?1 AND id = ?2", params![loop_id, item_id])?;
+            if n == 0 {
+                return Err(StoreError::Invalid(format!("queue item {item_id} not found in loop")));
+            }
+            record(tx, "queue.removed", "loop", loop_id, &json!({ "item": item_id }))
+        })
+    }
+
+    /// Moves a pending item to the front or back; pending items are renumbered 1..n after
+    /// every finished item.
+    pub fn move_item(&mut self, loop_id: &str, item_id: &str, to: MoveTarget) -> Result<()> {
+        let pending = self.pending_items(loop_id)?;
+        if pending.is_empty() {
+            return Err(StoreError::Invalid("no pending items".into()));
+        }
+        let Some(index) = pending.iter().position(|i| i.id == item_id) else {
+            return Err(StoreError::Invalid(format!("queue item {item_id} not found")));
+        };
+        let mut order: Vec<String> = pending.iter().map(|i| i.id.clone()).collect();
+        let moved = order.remove(index);
+        match to {
+            MoveTarget::Front => order.insert(0, moved),
+            MoveTarget::Back => order.push(moved),
+        }
+        self.write(|tx| {
+            let base: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(position), 0) FROM loop_queue_items WHERE loop_id = ?1 AND status != 'pending'",
+                [loop_id],
+                |r| r.get(0),
+            )?;
+            for (i, id) in order.iter().enumerate() {
+                tx.execute("UPDATE loop_queue_items SET position = ?2 WHERE id = ?1", params![id, base + i as i64 + 1])?;
+            }
+            Ok(())
+        })
+    }
+}

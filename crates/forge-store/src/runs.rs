@@ -1,0 +1,94 @@
+//! Run rows: one per harness execution.
+
+use forge_core::model::{LoopRun, RunStatus};
+use forge_core::time::now_rfc3339;
+use rusqlite::{OptionalExtension, params};
+use serde_json::{Map, Value, json};
+
+use crate::events::record;
+use crate::rows::{RUN_COLUMNS, map_json, run_from_row};
+use crate::{Result, Store, StoreError};
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct RunFinish {
+    pub status: RunStatus,
+    pub exit_code: Option<i64>,
+    pub output_tail: String,
+    /// Metadata keys merged into the run's metadata (outcome, usage, reason).
+    pub metadata: Map<String, Value>,
+}
+
+impl Store {
+    /// Inserts a run row (status `running`).
+    pub fn create_run(&mut self, run: &LoopRun) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                &format!("INSERT INTO loop_runs ({RUN_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"),
+                params![
+                    run.id, run.loop_id, run.profile_id, run.status.as_str(), run.prompt_source,
+                    run.prompt_path, i64::from(run.prompt_override), run.started_at, run.finished_at,
+                    run.exit_code, run.output_tail, run.harness_pgid, map_json(&run.metadata)
+                ],
+            )?;
+            record(tx, "run.started", "loop", &run.loop_id, &json!({ "run": run.id, "profile": run.profile_id }))
+        })
+    }
+
+    /// Records the harness process group of a running run.
+    pub fn set_run_pgid(&mut self, run_id: &str, pgid: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE loop_runs SET harness_pgid = ?2 WHERE id = ?1", params![run_id, pgid])?;
+            Ok(())
+        })
+    }
+
+    /// Closes a run row. Only a run still `running` is changed, so a run closed by someone
+    /// else (e.g. `forge kill` reconciling a dead runner) keeps its first verdict.
+    pub fn finish_run(&mut self, run_id: &str, finish: &RunFinish) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE loop_runs SET status = ?2, exit_code = ?3, output_tail = ?4, finished_at = ?5,
+                 harness_pgid = NULL,
+                 metadata_json = CASE WHEN ?6 IS NULL THEN metadata_json
+                                      ELSE json_patch(COALESCE(metadata_json, '{}'), ?6) END
+                 WHERE id = ?1 AND status = 'running'",
+                params![
+                    run_id, finish.status.as_str(), finish.exit_code, finish.output_tail,
+                    now_rfc3339(), map_json(&finish.metadata)
+                ],
+            )?;
+            if n > 0 {
+                let loop_id: String = tx.query_row("SELECT loop_id FROM loop_runs WHERE id = ?1", [run_id], |r| r.get(0))?;
+                record(tx, "run.finished", "loop", &loop_id, &json!({ "run": run_id, "status": finish.status.as_str(), "exit_code": finish.exit_code }))?;
+            }
+            Ok(n > 0)
+        })
+    }
+
+    /// Fetches a run by id.
+    pub fn get_run(&self, run_id: &str) -> Result<LoopRun> {
+        self.conn()
+            .query_row(&format!("SELECT {RUN_COLUMNS} FROM loop_runs WHERE id = ?1"), [run_id], run_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "run", name: run_id.to_string() })
+    }
+
+    /// Runs of a loop, newest first (`limit` ≤ 0 = all).
+    pub fn list_runs(&self, loop_id: &str, limit: i64) -> Result<Vec<LoopRun>> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM loop_runs WHERE loop_id = ?1 ORDER BY started_at DESC, rowid DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![loop_id, if limit <= 0 { -1 } else { limit }], run_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Runs of a loop still marked `running`.
+    pub fn running_runs(&self, loop_id: &str) -> Result<Vec<LoopRun>> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM loop_runs WHERE loop_id = ?1 AND status = 'running'"
+        ))?;
+        let rows = stmt.query_map([loop_id], run_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
