@@ -1,0 +1,438 @@
+//! Listing and reading messages: topics, one inbox, or everything.
+//!
+//! Ordering everywhere is id string, then `time`, then path. Listing only reads directory names;
+//! [`Listing::select`] parses files from the newest id backwards and stops as soon as the limit is
+//! met, so `log -n 20` on a 100,000-message topic parses about 20 files.
+
+use std::path::{Path, PathBuf};
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::error::{MailError, Result};
+use crate::id::{id_timestamp, is_message_id};
+use crate::message::Message;
+use crate::names::{Target, is_valid_name};
+use crate::store::{Store, read_message};
+
+/// How far an id's second may trail a message's `time` and still be pruned safely by `--since`.
+const SINCE_SLACK: SignedDuration = SignedDuration::from_secs(2);
+
+/// Which directories a read covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// One topic or one inbox.
+    Target(Target),
+    /// Every topic, no DMs (`fmail log` with no target).
+    AllTopics,
+    /// Every topic and every inbox (`fmail messages`).
+    Everything,
+}
+
+/// Filters for a read.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Keep messages whose `time` is at or after this.
+    pub since: Option<Timestamp>,
+    /// Keep messages from this agent only.
+    pub from: Option<String>,
+}
+
+impl Filter {
+    /// True if `message` passes.
+    pub fn accepts(&self, message: &Message) -> bool {
+        self.since.is_none_or(|since| message.time >= since)
+            && self.from.as_deref().is_none_or(|from| message.from == from)
+    }
+}
+
+/// One message file found by a listing.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    /// The file name without `.json` (normally the id).
+    pub id: String,
+    /// Index into [`Listing::dirs`].
+    pub dir: usize,
+}
+
+/// The message files of a scope, sorted by (id, directory).
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// The directories scanned, sorted.
+    pub dirs: Vec<PathBuf>,
+    /// Every message file, sorted.
+    pub entries: Vec<Entry>,
+}
+
+/// A file that could not be read as a message.
+#[derive(Debug)]
+pub struct Skipped {
+    /// The file.
+    pub path: PathBuf,
+    /// Why it was skipped.
+    pub error: MailError,
+}
+
+/// The result of a read: messages in order, plus files that were skipped.
+#[derive(Debug, Default)]
+pub struct Selection {
+    /// Matching messages, oldest first.
+    pub messages: Vec<Message>,
+    /// Unreadable files (torn writes from other tools, stray files).
+    pub skipped: Vec<Skipped>,
+}
+
+impl Listing {
+    /// The path of `entry`.
+    pub fn path(&self, entry: &Entry) -> PathBuf {
+        let dir = self
+            .dirs
+            .get(entry.dir)
+            .map_or(Path::new(""), PathBuf::as_path);
+        dir.join(format!("{}.json", entry.id))
+    }
+
+    /// Reads the last `limit` messages (0 = all) passing `filter`, oldest first.
+    pub fn select(&self, filter: &Filter, limit: usize) -> Selection {
+        let mut out = Selection::default();
+        let mut picked: Vec<(Message, usize, usize)> = Vec::new(); // (message, dir, entry index)
+        let mut boundary: Option<&str> = None;
+        let mut standard_picked = 0usize;
+        let stop_before = filter.since.and_then(|s| s.checked_sub(SINCE_SLACK).ok());
+        // Files whose names are not ids cannot be pruned by name; they are always read.
+        let (odd, standard): (Vec<usize>, Vec<usize>) =
+            (0..self.entries.len()).partition(|&i| !is_message_id(&self.entries[i].id));
+        for index in odd.into_iter().chain(standard.into_iter().rev()) {
+            let entry = &self.entries[index];
+            if limit > 0 && standard_picked >= limit && boundary.is_some_and(|b| b != entry.id) {
+                break;
+            }
+            if let (Some(stop), Some(ts)) = (stop_before, id_timestamp(&entry.id))
+                && is_message_id(&entry.id)
+                && ts < stop
+            {
+                break;
+            }
+            let path = self.path(entry);
+            match read_message(&path) {
+                Ok(message) if filter.accepts(&message) => {
+                    if is_message_id(&entry.id) {
+                        boundary = Some(&entry.id);
+                        standard_picked += 1;
+                    }
+                    picked.push((message, entry.dir, index));
+                }
+                Ok(_) => {}
+                Err(MailError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => out.skipped.push(Skipped { path, error }),
+            }
+        }
+        picked.sort_by(|a, b| {
+            let (ea, eb) = (&self.entries[a.2], &self.entries[b.2]);
+            ea.id
+                .cmp(&eb.id)
+                .then(a.0.time.cmp(&b.0.time))
+                .then(a.1.cmp(&b.1))
+        });
+        let skip = if limit > 0 {
+            picked.len().saturating_sub(limit)
+        } else {
+            0
+        };
+        out.messages = picked.into_iter().skip(skip).map(|(m, _, _)| m).collect();
+        out
+    }
+}
+
+impl Store {
+    /// The directories a scope covers that exist now, sorted.
+    pub fn scope_dirs(&self, scope: &Scope) -> Result<Vec<PathBuf>> {
+        let mut dirs = match scope {
+            Scope::Target(target) => {
+                let dir = self.target_dir(target);
+                if dir.is_dir() { vec![dir] } else { Vec::new() }
+            }
+            Scope::AllTopics => valid_subdirs(&self.topics_dir())?,
+            Scope::Everything => {
+                let mut all = valid_subdirs(&self.topics_dir())?;
+                all.extend(valid_subdirs(&self.dm_root())?);
+                all
+            }
+        };
+        dirs.sort();
+        Ok(dirs)
+    }
+
+    /// Lists the message files of `scope` (names only, nothing is parsed).
+    pub fn list(&self, scope: &Scope) -> Result<Listing> {
+        let dirs = self.scope_dirs(scope)?;
+        let mut entries = Vec::new();
+        for (index, dir) in dirs.iter().enumerate() {
+            for name in message_names(dir)? {
+                entries.push(Entry {
+                    id: name,
+                    dir: index,
+                });
+            }
+        }
+        entries.sort_unstable();
+        Ok(Listing { dirs, entries })
+    }
+
+    /// Reads the last `limit` messages (0 = all) of `scope` that pass `filter`.
+    pub fn read(&self, scope: &Scope, filter: &Filter, limit: usize) -> Result<Selection> {
+        Ok(self.list(scope)?.select(filter, limit))
+    }
+}
+
+/// Subdirectories of `parent` whose names are valid topic/agent names; empty if `parent` is missing.
+pub(crate) fn valid_subdirs(parent: &Path) -> Result<Vec<PathBuf>> {
+    let reader = match fs_err::read_dir(parent) {
+        Ok(reader) => reader,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err.into()),
+    };
+    let mut dirs = Vec::new();
+    for entry in reader {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_str().is_some_and(is_valid_name) && entry.file_type()?.is_dir() {
+            dirs.push(entry.path());
+        }
+    }
+    Ok(dirs)
+}
+
+/// The message names (without `.json`) in `dir`; temp files and other names are skipped.
+pub(crate) fn message_names(dir: &Path) -> Result<Vec<String>> {
+    let reader = match fs_err::read_dir(dir) {
+        Ok(reader) => reader,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err.into()),
+    };
+    let mut names = Vec::new();
+    for entry in reader {
+        let entry = entry?;
+        if let Some(id) = message_file_id(&entry.file_name().to_string_lossy()) {
+            names.push(id.to_owned());
+        }
+    }
+    Ok(names)
+}
+
+/// The id part of a message file name, or `None` for temp files and other files.
+pub fn message_file_id(name: &str) -> Option<&str> {
+    if name.starts_with('.') {
+        return None;
+    }
+    name.strip_suffix(".json").filter(|id| !id.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Draft;
+    use serde_json::json;
+
+    fn put(store: &Store, to: &str, from: &str, id: &str, time: &str, body: &str) {
+        let msg = Message {
+            id: id.into(),
+            from: from.into(),
+            to: to.into(),
+            time: time.parse().unwrap(),
+            body: json!(body),
+            reply_to: String::new(),
+            priority: String::new(),
+            host: String::new(),
+            tags: Vec::new(),
+        };
+        store.save_exact(&msg).unwrap();
+    }
+
+    fn bodies(sel: &Selection) -> Vec<String> {
+        sel.messages.iter().map(Message::body_text).collect()
+    }
+
+    #[test]
+    fn select_takes_the_tail_in_id_then_time_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path());
+        put(
+            &store,
+            "t",
+            "a",
+            "20260210-120000-0002",
+            "2026-02-10T12:00:00Z",
+            "second",
+        );
+        put(
+            &store,
+            "t",
+            "b",
+            "20260210-120000-0001",
+            "2026-02-10T12:00:00Z",
+            "first",
+        );
+        put(
+            &store,
+            "u",
+            "a",
+            "20260210-120000-0002",
+            "2026-02-10T11:59:59Z",
+            "second-early",
+        );
+        put(
+            &store,
+            "t",
+            "a",
+            "20260210-120500-0001",
+            "2026-02-10T12:05:00Z",
+            "third",
+        );
+        put(
+            &store,
+            "@bob",
+            "a",
+            "20260210-120600-0001",
+            "2026-02-10T12:06:00Z",
+            "dm",
+        );
+        let all = store
+            .read(&Scope::AllTopics, &Filter::default(), 0)
+            .unwrap();
+        assert_eq!(bodies(&all), ["first", "second-early", "second", "third"]);
+        let last2 = store
+            .read(&Scope::AllTopics, &Filter::default(), 2)
+            .unwrap();
+        assert_eq!(bodies(&last2), ["second", "third"]);
+        let last3 = store
+            .read(&Scope::AllTopics, &Filter::default(), 3)
+            .unwrap();
+        assert_eq!(bodies(&last3), ["second-early", "second", "third"]);
+        let everything = store
+            .read(&Scope::Everything, &Filter::default(), 0)
+            .unwrap();
+        assert_eq!(everything.messages.len(), 5);
+        let from_b = Filter {
+            from: Some("b".into()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            bodies(&store.read(&Scope::AllTopics, &from_b, 0).unwrap()),
+            ["first"]
+        );
+        let since = Filter {
+            since: Some("2026-02-10T12:00:00Z".parse().unwrap()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            bodies(&store.read(&Scope::AllTopics, &since, 0).unwrap()),
+            ["first", "second", "third"]
+        );
+        let dm = store
+            .read(
+                &Scope::Target(Target::Dm("bob".into())),
+                &Filter::default(),
+                0,
+            )
+            .unwrap();
+        assert_eq!(bodies(&dm), ["dm"]);
+    }
+
+    #[test]
+    fn limit_reads_only_the_tail() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path());
+        for i in 0..50 {
+            store
+                .save(Draft::new("a", Target::Topic("t".into()), json!(i)))
+                .unwrap();
+        }
+        // Corrupt every file except the last 5: a tail read of 5 must not touch them.
+        let listing = store.list(&Scope::AllTopics).unwrap();
+        for entry in &listing.entries[..45] {
+            fs_err::write(listing.path(entry), "{torn").unwrap();
+        }
+        let sel = listing.select(&Filter::default(), 5);
+        assert!(sel.skipped.is_empty());
+        assert_eq!(sel.messages.len(), 5);
+        let all = listing.select(&Filter::default(), 0);
+        assert_eq!((all.messages.len(), all.skipped.len()), (5, 45));
+    }
+
+    #[test]
+    fn since_prunes_by_id_but_time_decides() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path());
+        put(
+            &store,
+            "t",
+            "a",
+            "20260210-100000-0001",
+            "2026-02-10T10:00:00Z",
+            "old",
+        );
+        // id second is 1s before its time (clock skew between id and time): still included.
+        put(
+            &store,
+            "t",
+            "a",
+            "20260210-115959-0001",
+            "2026-02-10T12:00:00.5Z",
+            "skewed",
+        );
+        put(
+            &store,
+            "t",
+            "a",
+            "20260210-120001-0001",
+            "2026-02-10T12:00:01Z",
+            "new",
+        );
+        fs_err::write(
+            store
+                .topics_dir()
+                .join("t")
+                .join("20260210-100000-0002.json"),
+            "{torn",
+        )
+        .unwrap();
+        let since = Filter {
+            since: Some("2026-02-10T12:00:00Z".parse().unwrap()),
+            ..Filter::default()
+        };
+        let sel = store.read(&Scope::AllTopics, &since, 0).unwrap();
+        assert_eq!(bodies(&sel), ["skewed", "new"]);
+        assert!(sel.skipped.is_empty(), "pruned files must not be read");
+    }
+
+    #[test]
+    fn temp_and_foreign_files_are_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path());
+        put(
+            &store,
+            "t",
+            "a",
+            "20260210-120000-0001",
+            "2026-02-10T12:00:00Z",
+            "ok",
+        );
+        let dir = store.topics_dir().join("t");
+        fs_err::write(dir.join(".tmp-1-abc"), "{").unwrap();
+        fs_err::write(dir.join("notes.txt"), "x").unwrap();
+        fs_err::create_dir_all(store.topics_dir().join("Bad_Dir")).unwrap();
+        fs_err::write(
+            store
+                .topics_dir()
+                .join("Bad_Dir")
+                .join("20260210-120000-0009.json"),
+            "{",
+        )
+        .unwrap();
+        let sel = store
+            .read(&Scope::AllTopics, &Filter::default(), 0)
+            .unwrap();
+        assert_eq!(bodies(&sel), ["ok"]);
+        assert!(sel.skipped.is_empty());
+    }
+}
