@@ -1,1 +1,2 @@
 //! forge-cli library
+pub mod fmail;

@@ -30,7 +30,7 @@ pub use error::{MailError, Result};
 pub use gc::TopicSummary;
 pub use id::{ID_LEN, generate_id, id_timestamp, is_message_id};
 pub use message::{
-    MAX_MESSAGE_BYTES, Message, Priority, encode_message, encode_pretty, parse_body,
+    MAX_MESSAGE_BYTES, Message, Priority, encode_line, encode_message, encode_pretty, parse_body,
 };
 pub use names::{MAX_TAG_LEN, MAX_TAGS, Target, is_valid_name, normalize_name, normalize_tags};
 pub use read::{Entry, Filter, Listing, Scope, Selection, Skipped, message_file_id};

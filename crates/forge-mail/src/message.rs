@@ -96,6 +96,11 @@ pub fn encode_pretty<T: Serialize>(value: &T) -> Result<String> {
     Ok(escape_like_go(text))
 }
 
+/// Encodes a value as one compact JSON line (no newline), escaped like [`encode_pretty`].
+pub fn encode_line<T: Serialize>(value: &T) -> Result<String> {
+    Ok(escape_like_go(serde_json::to_string(value)?))
+}
+
 /// Encodes a message for disk and enforces the 1 MiB limit.
 pub fn encode_message(message: &Message) -> Result<String> {
     let text = encode_pretty(message)?;

@@ -1,0 +1,38 @@
+//! `fmail status [message]`: show, set (`status <text>`) or clear (`--clear`) your status.
+
+use forge_mail::Store;
+
+use super::Ctx;
+use super::error::CommandError;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The new status text
+    message: Option<String>,
+    /// Clear your status
+    #[arg(long)]
+    clear: bool,
+}
+
+pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
+    if args.clear && args.message.is_some() {
+        return Err(CommandError::usage("give a status or --clear, not both"));
+    }
+    let agent = ctx.env.agent_name()?;
+    let store = Store::discover(&ctx.env)?;
+    store.ensure_project(&ctx.env)?;
+    if args.clear {
+        store.set_status(&agent, "")?;
+        return Ok(());
+    }
+    if let Some(message) = args.message {
+        store.set_status(&agent, message.trim())?;
+        return Ok(());
+    }
+    let record = store.touch_agent(&agent, "")?;
+    if record.status.is_empty() {
+        Ok(())
+    } else {
+        ctx.printer.line(&record.status)
+    }
+}
