@@ -129,7 +129,10 @@ mod tests {
 
     #[test]
     fn rejects_bare_numbers_and_junk() {
-        assert!(matches!(parse_duration_nanos("30"), Err(DurationError::MissingUnit(_))));
+        assert!(matches!(
+            parse_duration_nanos("30"),
+            Err(DurationError::MissingUnit(_))
+        ));
         assert!(parse_duration_nanos("abc").is_err());
         assert!(parse_duration_nanos("").is_err());
         assert!(parse_duration_nanos("5x").is_err());

@@ -66,7 +66,10 @@ pub fn render_entry(e: &LedgerEntry) -> String {
     if !e.prompt_path.is_empty() {
         field("prompt_path", &e.prompt_path);
     }
-    field("prompt_override", if e.prompt_override { "true" } else { "false" });
+    field(
+        "prompt_override",
+        if e.prompt_override { "true" } else { "false" },
+    );
     field("started_at", &e.started_at);
     if let Some(finished) = &e.finished_at {
         field("finished_at", finished);

@@ -17,21 +17,35 @@ pub enum LoopRefError {
     NoLoops(String),
     /// Nothing matches.
     #[error("loop '{reference}' not found. Example input: '{example_name}' or '{example_short}'")]
-    NotFound { reference: String, example_name: String, example_short: String },
+    NotFound {
+        reference: String,
+        example_name: String,
+        example_short: String,
+    },
 }
 
 fn short_label(l: &Loop) -> String {
-    if l.short_id.is_empty() { l.id.chars().take(8).collect() } else { l.short_id.clone() }
+    if l.short_id.is_empty() {
+        l.id.chars().take(8).collect()
+    } else {
+        l.short_id.clone()
+    }
 }
 
 /// Finds the loop `reference` names among `candidates`.
-pub fn match_loop_ref<'a>(candidates: &'a [Loop], reference: &str) -> Result<&'a Loop, LoopRefError> {
+pub fn match_loop_ref<'a>(
+    candidates: &'a [Loop],
+    reference: &str,
+) -> Result<&'a Loop, LoopRefError> {
     let reference = reference.trim();
     if reference.is_empty() {
         return Err(LoopRefError::Empty);
     }
     let lower = reference.to_lowercase();
-    if let Some(l) = candidates.iter().find(|l| l.short_id.to_lowercase() == lower) {
+    if let Some(l) = candidates
+        .iter()
+        .find(|l| l.short_id.to_lowercase() == lower)
+    {
         return Ok(l);
     }
     if let Some(l) = candidates.iter().find(|l| l.id == reference) {
@@ -58,14 +72,20 @@ pub fn match_loop_ref<'a>(candidates: &'a [Loop], reference: &str) -> Result<&'a
         }
         _ => {
             hits.sort_by(|a, b| {
-                a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.short_id.cmp(&b.short_id))
+                a.name
+                    .to_lowercase()
+                    .cmp(&b.name.to_lowercase())
+                    .then(a.short_id.cmp(&b.short_id))
             });
             let matches = hits
                 .iter()
                 .map(|l| format!("{} ({})", l.name, short_label(l)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            Err(LoopRefError::Ambiguous { reference: reference.to_string(), matches })
+            Err(LoopRefError::Ambiguous {
+                reference: reference.to_string(),
+                matches,
+            })
         }
     }
 }
@@ -103,7 +123,10 @@ mod tests {
 
     #[test]
     fn resolution_order_and_errors() {
-        let loops = vec![lp("aaaa-1", "ab12cd34", "alpha"), lp("bbbb-2", "ab99zz00", "beta")];
+        let loops = vec![
+            lp("aaaa-1", "ab12cd34", "alpha"),
+            lp("bbbb-2", "ab99zz00", "beta"),
+        ];
         assert_eq!(match_loop_ref(&loops, "AB12CD34").unwrap().name, "alpha");
         assert_eq!(match_loop_ref(&loops, "bbbb-2").unwrap().name, "beta");
         assert_eq!(match_loop_ref(&loops, "beta").unwrap().name, "beta");
@@ -121,6 +144,9 @@ mod tests {
             match_loop_ref(&[], "x").unwrap_err().to_string(),
             "loop 'x' not found (no loops registered yet)"
         );
-        assert_eq!(match_loop_ref(&loops, " ").unwrap_err(), LoopRefError::Empty);
+        assert_eq!(
+            match_loop_ref(&loops, " ").unwrap_err(),
+            LoopRefError::Empty
+        );
     }
 }

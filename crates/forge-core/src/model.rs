@@ -69,7 +69,10 @@ string_enum!(
 impl LoopState {
     /// Whether a runner is expected to own the loop in this state.
     pub fn is_active(self) -> bool {
-        matches!(self, LoopState::Running | LoopState::Sleeping | LoopState::Waiting)
+        matches!(
+            self,
+            LoopState::Running | LoopState::Sleeping | LoopState::Waiting
+        )
     }
 }
 
@@ -185,7 +188,10 @@ impl Loop {
 
     /// Completed iterations since the current runner started.
     pub fn iteration_count(&self) -> i64 {
-        self.metadata.get("iteration_count").and_then(Value::as_i64).unwrap_or(0)
+        self.metadata
+            .get("iteration_count")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
     }
 
     /// When the current runner started (RFC 3339).
@@ -349,6 +355,9 @@ mod tests {
         }
         let err = "bogus".parse::<PromptMode>().unwrap_err();
         assert_eq!(err, "invalid PromptMode \"bogus\" (valid: env|stdin|path)");
-        assert_eq!(serde_json::to_string(&QueueItemType::KillNow).unwrap(), "\"kill_now\"");
+        assert_eq!(
+            serde_json::to_string(&QueueItemType::KillNow).unwrap(),
+            "\"kill_now\""
+        );
     }
 }

@@ -14,9 +14,9 @@ const ADJECTIVES: &[&str] = &[
 
 const GIVEN: &[&str] = &[
     "ada", "alfie", "arlo", "bea", "bodhi", "cleo", "cosmo", "dot", "elmo", "ezra", "fern",
-    "felix", "gus", "hazel", "hugo", "iggy", "ivy", "juno", "kit", "lola", "luna", "milo",
-    "mabel", "nell", "nico", "olive", "otto", "pip", "poppy", "quinn", "remy", "rosa", "rufus",
-    "sage", "sid", "tess", "theo", "uma", "vera", "wren", "xena", "yuri", "zara", "ziggy",
+    "felix", "gus", "hazel", "hugo", "iggy", "ivy", "juno", "kit", "lola", "luna", "milo", "mabel",
+    "nell", "nico", "olive", "otto", "pip", "poppy", "quinn", "remy", "rosa", "rufus", "sage",
+    "sid", "tess", "theo", "uma", "vera", "wren", "xena", "yuri", "zara", "ziggy",
 ];
 
 const FAMILY: &[&str] = &[

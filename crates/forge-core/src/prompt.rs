@@ -18,7 +18,11 @@ pub fn loop_context_block(work: &[WorkState], mem: &[LoopKv]) -> String {
         block.push_str("Current:\n");
         block.push_str(&format!(
             "- {} [{}] agent={} iter={} updated={}",
-            current.task_id, current.status, current.agent_id, current.loop_iteration, current.updated_at
+            current.task_id,
+            current.status,
+            current.agent_id,
+            current.loop_iteration,
+            current.updated_at
         ));
         if let Some(detail) = current.detail.as_deref().filter(|d| !d.trim().is_empty()) {
             block.push_str(&format!(" | {detail}"));
@@ -85,10 +89,16 @@ pub fn interrupt_context(now: &str, ledger_tail: &str, log_tail: &str) -> String
     let mut text = format!("## Interrupt Context\n\nTimestamp: {now}\n\n");
     let fence = "```";
     if !ledger_tail.trim().is_empty() {
-        text.push_str(&format!("### Ledger Tail\n\n{fence}\n{}\n{fence}\n\n", ledger_tail.trim()));
+        text.push_str(&format!(
+            "### Ledger Tail\n\n{fence}\n{}\n{fence}\n\n",
+            ledger_tail.trim()
+        ));
     }
     if !log_tail.trim().is_empty() {
-        text.push_str(&format!("### Log Tail\n\n{fence}\n{}\n{fence}\n\n", log_tail.trim()));
+        text.push_str(&format!(
+            "### Log Tail\n\n{fence}\n{}\n{fence}\n\n",
+            log_tail.trim()
+        ));
     }
     text
 }
@@ -121,9 +131,14 @@ mod tests {
         let prompt = compose(
             "Do the task.\n\n",
             &block,
-            &[OperatorMessage { text: "  focus on tests \n".into(), created_at: "2026-01-01T00:00:00Z".into() }],
+            &[OperatorMessage {
+                text: "  focus on tests \n".into(),
+                created_at: "2026-01-01T00:00:00Z".into(),
+            }],
         );
-        assert!(prompt.starts_with("Do the task.\n\n## Loop Context (persistent)\n\nMem:\n- goal: ship it\n\nCLI:"));
+        assert!(prompt.starts_with(
+            "Do the task.\n\n## Loop Context (persistent)\n\nMem:\n- goal: ship it\n\nCLI:"
+        ));
         assert!(prompt.ends_with(
             "(defaults to $FORGE_LOOP_ID)\n\n## Operator Message (2026-01-01T00:00:00Z)\n\nfocus on tests"
         ));
@@ -131,7 +146,9 @@ mod tests {
 
     #[test]
     fn caps_block_size() {
-        let big: Vec<LoopKv> = (0..200).map(|i| kv(&format!("k{i:03}"), &"x".repeat(80))).collect();
+        let big: Vec<LoopKv> = (0..200)
+            .map(|i| kv(&format!("k{i:03}"), &"x".repeat(80)))
+            .collect();
         let block = loop_context_block(&[], &big);
         assert!(block.len() <= LOOP_CONTEXT_MAX_BYTES + 13);
         assert!(block.ends_with("\n(truncated)\n"));

@@ -16,7 +16,10 @@ pub enum Payload {
     /// `next_prompt_override {"prompt", "is_path"}`.
     NextPrompt { prompt: String, is_path: bool },
     /// `pause {"duration_seconds", "reason"?}`.
-    Pause { duration_seconds: i64, reason: Option<String> },
+    Pause {
+        duration_seconds: i64,
+        reason: Option<String>,
+    },
     /// `stop_graceful {"reason"?}`.
     Stop { reason: Option<String> },
     /// `kill_now {"reason"?}`.
@@ -51,19 +54,20 @@ impl Payload {
     /// Checks the per-type rules.
     pub fn validate(&self) -> Result<(), PayloadError> {
         let fail = |reason: &str| {
-            Err(PayloadError { item_type: self.item_type(), reason: reason.to_string() })
+            Err(PayloadError {
+                item_type: self.item_type(),
+                reason: reason.to_string(),
+            })
         };
         match self {
             Payload::Message { text } if text.trim().is_empty() => fail("text is required"),
             Payload::NextPrompt { prompt, .. } if prompt.trim().is_empty() => {
                 fail("prompt is required")
             }
-            Payload::Pause { duration_seconds, .. } if *duration_seconds <= 0 => {
-                fail("duration_seconds must be > 0")
-            }
-            Payload::Steer { message } if message.trim().is_empty() => {
-                fail("message is required")
-            }
+            Payload::Pause {
+                duration_seconds, ..
+            } if *duration_seconds <= 0 => fail("duration_seconds must be > 0"),
+            Payload::Steer { message } if message.trim().is_empty() => fail("message is required"),
             _ => Ok(()),
         }
     }
@@ -76,8 +80,13 @@ impl Payload {
         };
         match self {
             Payload::Message { text } => json!({ "text": text }),
-            Payload::NextPrompt { prompt, is_path } => json!({ "prompt": prompt, "is_path": is_path }),
-            Payload::Pause { duration_seconds, reason } => {
+            Payload::NextPrompt { prompt, is_path } => {
+                json!({ "prompt": prompt, "is_path": is_path })
+            }
+            Payload::Pause {
+                duration_seconds,
+                reason,
+            } => {
                 let mut v = json!({ "duration_seconds": duration_seconds });
                 if let (Some(r), Some(obj)) = (reason, v.as_object_mut()) {
                     obj.insert("reason".into(), json!(r));
@@ -99,7 +108,10 @@ impl Payload {
             },
             QueueItemType::NextPromptOverride => Payload::NextPrompt {
                 prompt: text("prompt").ok_or_else(|| fail("missing \"prompt\"".into()))?,
-                is_path: value.get("is_path").and_then(Value::as_bool).unwrap_or(false),
+                is_path: value
+                    .get("is_path")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             },
             QueueItemType::Pause => Payload::Pause {
                 duration_seconds: value
@@ -108,8 +120,12 @@ impl Payload {
                     .ok_or_else(|| fail("missing \"duration_seconds\"".into()))?,
                 reason: text("reason"),
             },
-            QueueItemType::StopGraceful => Payload::Stop { reason: text("reason") },
-            QueueItemType::KillNow => Payload::Kill { reason: text("reason") },
+            QueueItemType::StopGraceful => Payload::Stop {
+                reason: text("reason"),
+            },
+            QueueItemType::KillNow => Payload::Kill {
+                reason: text("reason"),
+            },
             QueueItemType::SteerMessage => Payload::Steer {
                 message: text("message").ok_or_else(|| fail("missing \"message\"".into()))?,
             },
@@ -163,7 +179,10 @@ pub fn build_plan(pending: &[QueueItem]) -> Result<QueuePlan, PayloadError> {
     for item in pending {
         match Payload::from_json(item.item_type, &item.payload)? {
             Payload::Message { text } | Payload::Steer { message: text } => {
-                plan.messages.push(OperatorMessage { text, created_at: item.created_at.clone() });
+                plan.messages.push(OperatorMessage {
+                    text,
+                    created_at: item.created_at.clone(),
+                });
                 plan.consumed_ids.push(item.id.clone());
             }
             Payload::NextPrompt { prompt, is_path } => {
@@ -172,7 +191,9 @@ pub fn build_plan(pending: &[QueueItem]) -> Result<QueuePlan, PayloadError> {
                     plan.consumed_ids.push(item.id.clone());
                 }
             }
-            Payload::Pause { duration_seconds, .. } => {
+            Payload::Pause {
+                duration_seconds, ..
+            } => {
                 let before_run = plan.messages.is_empty() && plan.override_prompt.is_none();
                 plan.pause = Some(PlannedPause {
                     item_id: item.id.clone(),
@@ -222,7 +243,12 @@ mod tests {
         let plan = build_plan(&[
             item("a", Payload::Message { text: "hi".into() }),
             item("b", Payload::Stop { reason: None }),
-            item("c", Payload::Message { text: "later".into() }),
+            item(
+                "c",
+                Payload::Message {
+                    text: "later".into(),
+                },
+            ),
         ])
         .unwrap();
         assert!(plan.stop);
@@ -234,27 +260,61 @@ mod tests {
     #[test]
     fn one_override_per_iteration_and_pause_placement() {
         let plan = build_plan(&[
-            item("o1", Payload::NextPrompt { prompt: "p1".into(), is_path: false }),
-            item("o2", Payload::NextPrompt { prompt: "p2".into(), is_path: false }),
-            item("p", Payload::Pause { duration_seconds: 5, reason: None }),
+            item(
+                "o1",
+                Payload::NextPrompt {
+                    prompt: "p1".into(),
+                    is_path: false,
+                },
+            ),
+            item(
+                "o2",
+                Payload::NextPrompt {
+                    prompt: "p2".into(),
+                    is_path: false,
+                },
+            ),
+            item(
+                "p",
+                Payload::Pause {
+                    duration_seconds: 5,
+                    reason: None,
+                },
+            ),
         ])
         .unwrap();
         assert_eq!(plan.override_prompt, Some(("p1".into(), false)));
         assert_eq!(plan.consumed_ids, vec!["o1"]);
         assert!(!plan.pause.as_ref().unwrap().before_run);
 
-        let plan = build_plan(&[item("p", Payload::Pause { duration_seconds: 5, reason: None })])
-            .unwrap();
+        let plan = build_plan(&[item(
+            "p",
+            Payload::Pause {
+                duration_seconds: 5,
+                reason: None,
+            },
+        )])
+        .unwrap();
         assert!(plan.pause.unwrap().before_run);
     }
 
     #[test]
     fn validation_and_decoding_errors() {
         assert!(Payload::Message { text: " ".into() }.validate().is_err());
-        assert!(Payload::Pause { duration_seconds: 0, reason: None }.validate().is_err());
+        assert!(
+            Payload::Pause {
+                duration_seconds: 0,
+                reason: None
+            }
+            .validate()
+            .is_err()
+        );
         let mut bad = item("x", Payload::Message { text: "a".into() });
         bad.payload = json!({});
         let err = build_plan(&[bad]).unwrap_err();
-        assert_eq!(err.to_string(), "invalid message_append queue item: missing \"text\"");
+        assert_eq!(
+            err.to_string(),
+            "invalid message_append queue item: missing \"text\""
+        );
     }
 }

@@ -35,10 +35,10 @@ pub struct Candidate {
 
 /// Decides a profile's availability at `now`.
 pub fn availability(profile: &Profile, running: i64, now: Timestamp) -> Availability {
-    if let Some(until) = profile.cooldown_until.as_deref().and_then(parse_ts) {
-        if until > now {
-            return Availability::Cooldown(until);
-        }
+    if let Some(until) = profile.cooldown_until.as_deref().and_then(parse_ts)
+        && until > now
+    {
+        return Availability::Cooldown(until);
     }
     if profile.max_concurrency > 0 && running >= profile.max_concurrency {
         return Availability::AtCapacity;
@@ -50,7 +50,10 @@ pub fn availability(profile: &Profile, running: i64, now: Timestamp) -> Availabi
 #[derive(Debug, Clone, PartialEq)]
 pub enum Selection {
     /// Run with this profile; `index` is the new pool cursor (pools only).
-    Selected { profile: Box<Profile>, index: Option<i64> },
+    Selected {
+        profile: Box<Profile>,
+        index: Option<i64>,
+    },
     /// Nothing available: wait until `until`; `reason` explains why.
     Wait { until: Timestamp, reason: String },
 }
@@ -63,7 +66,9 @@ fn wait_for(unavailable: &[(String, Availability)], now: Timestamp) -> Selection
             _ => None,
         })
         .min();
-    let any_busy = unavailable.iter().any(|(_, a)| *a == Availability::AtCapacity);
+    let any_busy = unavailable
+        .iter()
+        .any(|(_, a)| *a == Availability::AtCapacity);
     let recheck = add_seconds(now, BUSY_RECHECK_SECONDS);
     let until = match earliest {
         Some(t) if any_busy => t.min(recheck),
@@ -73,7 +78,9 @@ fn wait_for(unavailable: &[(String, Availability)], now: Timestamp) -> Selection
     let reason = unavailable
         .iter()
         .map(|(name, a)| match a {
-            Availability::Cooldown(t) => format!("{name} in cooldown until {}", crate::time::format_ts(*t)),
+            Availability::Cooldown(t) => {
+                format!("{name} in cooldown until {}", crate::time::format_ts(*t))
+            }
             Availability::AtCapacity => format!("{name} at max concurrency"),
             Availability::Available => format!("{name} available"),
         })
@@ -85,15 +92,20 @@ fn wait_for(unavailable: &[(String, Availability)], now: Timestamp) -> Selection
 /// Selects a pinned profile: it runs if available, otherwise the loop waits for it.
 pub fn select_pinned(candidate: &Candidate, now: Timestamp) -> Selection {
     match availability(&candidate.profile, candidate.running, now) {
-        Availability::Available => {
-            Selection::Selected { profile: Box::new(candidate.profile.clone()), index: None }
-        }
+        Availability::Available => Selection::Selected {
+            profile: Box::new(candidate.profile.clone()),
+            index: None,
+        },
         other => wait_for(&[(candidate.profile.name.clone(), other)], now),
     }
 }
 
 /// Walks pool members round robin starting after `last_index`.
-pub fn select_round_robin(members: &[Candidate], last_index: Option<i64>, now: Timestamp) -> Selection {
+pub fn select_round_robin(
+    members: &[Candidate],
+    last_index: Option<i64>,
+    now: Timestamp,
+) -> Selection {
     let n = members.len() as i64;
     let mut unavailable = Vec::new();
     if n == 0 {
@@ -147,9 +159,18 @@ mod tests {
     #[test]
     fn rotates_from_shared_cursor_and_skips_unavailable() {
         let members = vec![
-            Candidate { profile: profile("a", 1, None), running: 0 },
-            Candidate { profile: profile("b", 1, None), running: 1 },
-            Candidate { profile: profile("c", 0, None), running: 9 },
+            Candidate {
+                profile: profile("a", 1, None),
+                running: 0,
+            },
+            Candidate {
+                profile: profile("b", 1, None),
+                running: 1,
+            },
+            Candidate {
+                profile: profile("c", 0, None),
+                running: 9,
+            },
         ];
         match select_round_robin(&members, Some(0), now()) {
             Selection::Selected { profile, index } => {
@@ -167,13 +188,22 @@ mod tests {
     #[test]
     fn waits_until_earliest_cooldown() {
         let members = vec![
-            Candidate { profile: profile("a", 1, Some("2026-01-01T00:10:00Z")), running: 0 },
-            Candidate { profile: profile("b", 1, Some("2026-01-01T00:05:00Z")), running: 0 },
+            Candidate {
+                profile: profile("a", 1, Some("2026-01-01T00:10:00Z")),
+                running: 0,
+            },
+            Candidate {
+                profile: profile("b", 1, Some("2026-01-01T00:05:00Z")),
+                running: 0,
+            },
         ];
         match select_round_robin(&members, None, now()) {
             Selection::Wait { until, reason } => {
                 assert_eq!(until, "2026-01-01T00:05:00Z".parse::<Timestamp>().unwrap());
-                assert!(reason.contains("b in cooldown until 2026-01-01T00:05:00Z"), "{reason}");
+                assert!(
+                    reason.contains("b in cooldown until 2026-01-01T00:05:00Z"),
+                    "{reason}"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -181,12 +211,21 @@ mod tests {
 
     #[test]
     fn pinned_busy_profile_rechecks_soon() {
-        let c = Candidate { profile: profile("a", 1, None), running: 1 };
+        let c = Candidate {
+            profile: profile("a", 1, None),
+            running: 1,
+        };
         match select_pinned(&c, now()) {
             Selection::Wait { until, .. } => assert_eq!(until, add_seconds(now(), 5)),
             other => panic!("{other:?}"),
         }
-        let expired = Candidate { profile: profile("a", 1, Some("2025-01-01T00:00:00Z")), running: 0 };
-        assert!(matches!(select_pinned(&expired, now()), Selection::Selected { .. }));
+        let expired = Candidate {
+            profile: profile("a", 1, Some("2025-01-01T00:00:00Z")),
+            running: 0,
+        };
+        assert!(matches!(
+            select_pinned(&expired, now()),
+            Selection::Selected { .. }
+        ));
     }
 }

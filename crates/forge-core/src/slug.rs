@@ -16,7 +16,11 @@ pub fn slugify(name: &str, fallback: &str) -> String {
             pending_dash = true;
         }
     }
-    if out.is_empty() { fallback.to_string() } else { out }
+    if out.is_empty() {
+        fallback.to_string()
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,11 @@ pub struct LineTail {
 impl LineTail {
     /// An empty tail keeping `capacity` lines.
     pub fn new(capacity: usize) -> Self {
-        Self { capacity, lines: VecDeque::with_capacity(capacity), partial: Vec::new() }
+        Self {
+            capacity,
+            lines: VecDeque::with_capacity(capacity),
+            partial: Vec::new(),
+        }
     }
 
     /// Feeds raw output bytes.
@@ -24,7 +28,9 @@ impl LineTail {
         let mut rest = bytes;
         while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
             self.partial.extend_from_slice(&rest[..pos]);
-            let line = String::from_utf8_lossy(&self.partial).trim_end_matches('\r').to_string();
+            let line = String::from_utf8_lossy(&self.partial)
+                .trim_end_matches('\r')
+                .to_string();
             self.partial.clear();
             if self.lines.len() == self.capacity {
                 self.lines.pop_front();
@@ -34,7 +40,8 @@ impl LineTail {
         }
         // Cap a pathological never-ending line so memory stays bounded.
         let room = 64 * 1024usize.saturating_sub(self.partial.len().min(64 * 1024));
-        self.partial.extend_from_slice(&rest[..rest.len().min(room)]);
+        self.partial
+            .extend_from_slice(&rest[..rest.len().min(room)]);
     }
 
     /// The tail as text: the kept lines, plus the partial last line if it is not blank.

@@ -66,14 +66,19 @@ impl BuiltCommand {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
     /// No template.
-    #[error("profile {0:?} has an empty command template; set one with `forge profile edit {0} --command '...'`")]
+    #[error(
+        "profile {0:?} has an empty command template; set one with `forge profile edit {0} --command '...'`"
+    )]
     EmptyTemplate(String),
 }
 
 /// Quotes a path for the shell unless it is made only of safe characters.
 fn shell_path(path: &Path) -> String {
     let text = path.display().to_string();
-    if text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c)) {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c))
+    {
         text
     } else {
         format!("'{}'", text.replace('\'', "'\\''"))
@@ -94,7 +99,11 @@ pub fn build_command(input: &CommandInput<'_>) -> Result<BuiltCommand, CommandEr
 
     let mut env: Vec<(String, String)> = Vec::new();
     let harness = profile.harness.as_str();
-    if let Some(home) = profile.auth_home.as_deref().filter(|h| !h.trim().is_empty()) {
+    if let Some(home) = profile
+        .auth_home
+        .as_deref()
+        .filter(|h| !h.trim().is_empty())
+    {
         if !matches!(harness, "claude" | "codex" | "opencode" | "gemini") {
             env.push(("HOME".into(), home.into()));
         }
@@ -119,7 +128,10 @@ pub fn build_command(input: &CommandInput<'_>) -> Result<BuiltCommand, CommandEr
         }
         PromptMode::Env => {
             stdin = Some(input.prompt.to_string());
-            env.push(("FORGE_PROMPT_PATH".into(), input.prompt_file.display().to_string()));
+            env.push((
+                "FORGE_PROMPT_PATH".into(),
+                input.prompt_file.display().to_string(),
+            ));
             PromptDelivery::StdinAndFile(input.prompt_file.to_path_buf())
         }
         PromptMode::Stdin => {
@@ -128,13 +140,19 @@ pub fn build_command(input: &CommandInput<'_>) -> Result<BuiltCommand, CommandEr
         }
         PromptMode::Path => {
             cmd = cmd.replace("{prompt}", &shell_path(input.prompt_file));
-            env.push(("FORGE_PROMPT_PATH".into(), input.prompt_file.display().to_string()));
+            env.push((
+                "FORGE_PROMPT_PATH".into(),
+                input.prompt_file.display().to_string(),
+            ));
             PromptDelivery::File(input.prompt_file.to_path_buf())
         }
     };
 
-    let mut profile_env: Vec<(String, String)> =
-        profile.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut profile_env: Vec<(String, String)> = profile
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let has = |key: &str| profile.env.get(key).is_some_and(|v| !v.trim().is_empty());
     let fmail_agent = profile
         .env
@@ -156,7 +174,13 @@ pub fn build_command(input: &CommandInput<'_>) -> Result<BuiltCommand, CommandEr
     profile_env.push(("FORGE_RUN_ID".into(), input.run_id.into()));
     env.extend(profile_env);
 
-    Ok(BuiltCommand { program: "bash".into(), args: vec!["-lc".into(), cmd], env, stdin, delivery })
+    Ok(BuiltCommand {
+        program: "bash".into(),
+        args: vec!["-lc".into(), cmd],
+        env,
+        stdin,
+        delivery,
+    })
 }
 
 #[cfg(test)]
@@ -174,7 +198,9 @@ mod tests {
             command_template: template.into(),
             model: None,
             extra_args: vec!["--x".into()],
-            env: [("FMAIL_AGENT".to_string(), "custom".to_string())].into_iter().collect(),
+            env: [("FMAIL_AGENT".to_string(), "custom".to_string())]
+                .into_iter()
+                .collect(),
             max_concurrency: 1,
             cooldown_until: None,
             created_at: String::new(),
@@ -195,7 +221,11 @@ mod tests {
     }
 
     fn get<'a>(c: &'a BuiltCommand, key: &str) -> Option<&'a str> {
-        c.env.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        c.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     #[test]
@@ -231,7 +261,10 @@ mod tests {
         let odd = Path::new("/data dir/it's.md");
         i.prompt_file = odd;
         let c = build_command(&i).unwrap();
-        assert_eq!(c.shell_command(), "agent --file '/data dir/it'\\''s.md' --x");
+        assert_eq!(
+            c.shell_command(),
+            "agent --file '/data dir/it'\\''s.md' --x"
+        );
         let empty = profile("", PromptMode::Stdin, "  ");
         assert!(build_command(&input(&empty, "x")).is_err());
     }

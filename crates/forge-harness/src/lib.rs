@@ -8,5 +8,5 @@
 pub mod command;
 pub mod presets;
 
-pub use command::{BuiltCommand, CommandError, PromptDelivery, build_command};
+pub use command::{BuiltCommand, CommandError, CommandInput, PromptDelivery, build_command};
 pub use presets::{HARNESS_NAMES, Preset, normalize_harness, preset};

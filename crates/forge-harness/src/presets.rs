@@ -3,7 +3,9 @@
 use forge_core::model::PromptMode;
 
 /// Names accepted by `forge profile add <harness>` (after alias normalization).
-pub const HARNESS_NAMES: &[&str] = &["claude", "codex", "opencode", "pi", "droid", "gemini", "command"];
+pub const HARNESS_NAMES: &[&str] = &[
+    "claude", "codex", "opencode", "pi", "droid", "gemini", "command",
+];
 
 /// Default model used by the OpenCode template when a profile has none.
 pub const DEFAULT_OPENCODE_MODEL: &str = "anthropic/claude-opus-4-5";
@@ -22,18 +24,48 @@ pub struct Preset {
 }
 
 const PRESETS: &[Preset] = &[
-    Preset { name: "claude", binary: "claude", prompt_mode: PromptMode::Env, auth_env: &["CLAUDE_CONFIG_DIR"] },
-    Preset { name: "codex", binary: "codex", prompt_mode: PromptMode::Stdin, auth_env: &["CODEX_HOME"] },
+    Preset {
+        name: "claude",
+        binary: "claude",
+        prompt_mode: PromptMode::Env,
+        auth_env: &["CLAUDE_CONFIG_DIR"],
+    },
+    Preset {
+        name: "codex",
+        binary: "codex",
+        prompt_mode: PromptMode::Stdin,
+        auth_env: &["CODEX_HOME"],
+    },
     Preset {
         name: "opencode",
         binary: "opencode",
         prompt_mode: PromptMode::Env,
         auth_env: &["OPENCODE_CONFIG_DIR", "XDG_DATA_HOME"],
     },
-    Preset { name: "pi", binary: "pi", prompt_mode: PromptMode::Env, auth_env: &["HOME", "PI_CODING_AGENT_DIR"] },
-    Preset { name: "droid", binary: "droid", prompt_mode: PromptMode::Stdin, auth_env: &["HOME"] },
-    Preset { name: "gemini", binary: "gemini", prompt_mode: PromptMode::Env, auth_env: &["GEMINI_CLI_HOME"] },
-    Preset { name: "command", binary: "", prompt_mode: PromptMode::Stdin, auth_env: &["HOME"] },
+    Preset {
+        name: "pi",
+        binary: "pi",
+        prompt_mode: PromptMode::Env,
+        auth_env: &["HOME", "PI_CODING_AGENT_DIR"],
+    },
+    Preset {
+        name: "droid",
+        binary: "droid",
+        prompt_mode: PromptMode::Stdin,
+        auth_env: &["HOME"],
+    },
+    Preset {
+        name: "gemini",
+        binary: "gemini",
+        prompt_mode: PromptMode::Env,
+        auth_env: &["GEMINI_CLI_HOME"],
+    },
+    Preset {
+        name: "command",
+        binary: "",
+        prompt_mode: PromptMode::Stdin,
+        auth_env: &["HOME"],
+    },
 ];
 
 /// Maps user spellings to a canonical harness name (`claude-code` → `claude`, `factory` →
@@ -66,14 +98,20 @@ impl Preset {
                 "script -q -c 'claude -p \"$FORGE_PROMPT_CONTENT\" --dangerously-skip-permissions{}' /dev/null",
                 model_flag("--model")
             ),
-            "codex" => format!("codex exec --dangerously-bypass-approvals-and-sandbox{} -", model_flag("-m")),
+            "codex" => format!(
+                "codex exec --dangerously-bypass-approvals-and-sandbox{} -",
+                model_flag("-m")
+            ),
             "opencode" => format!(
                 "opencode run --model {} \"$FORGE_PROMPT_CONTENT\"",
                 model.unwrap_or(DEFAULT_OPENCODE_MODEL)
             ),
             "pi" => format!("pi -p{} \"$FORGE_PROMPT_CONTENT\"", model_flag("--model")),
             "droid" => format!("droid exec --skip-permissions-unsafe{}", model_flag("-m")),
-            "gemini" => format!("gemini --yolo{} -p \"$FORGE_PROMPT_CONTENT\"", model_flag("-m")),
+            "gemini" => format!(
+                "gemini --yolo{} -p \"$FORGE_PROMPT_CONTENT\"",
+                model_flag("-m")
+            ),
             _ => return None,
         };
         Some(template)
@@ -103,7 +141,10 @@ mod tests {
             preset("claude").unwrap().default_template(None).unwrap(),
             "script -q -c 'claude -p \"$FORGE_PROMPT_CONTENT\" --dangerously-skip-permissions' /dev/null"
         );
-        assert_eq!(preset("pi").unwrap().default_template(None).unwrap(), "pi -p \"$FORGE_PROMPT_CONTENT\"");
+        assert_eq!(
+            preset("pi").unwrap().default_template(None).unwrap(),
+            "pi -p \"$FORGE_PROMPT_CONTENT\""
+        );
         assert!(preset("command").unwrap().default_template(None).is_none());
     }
 }

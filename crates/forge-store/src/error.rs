@@ -5,7 +5,10 @@
 pub enum StoreError {
     /// The database file could not be opened.
     #[error("could not open database {path}: {source}")]
-    Open { path: String, source: rusqlite::Error },
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
     /// A row was not found.
     #[error("{what} {name:?} not found")]
     NotFound { what: &'static str, name: String },
@@ -16,7 +19,9 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
     /// The database was created by a newer Forge.
-    #[error("database schema version {found} is newer than this forge supports ({supported}); upgrade forge")]
+    #[error(
+        "database schema version {found} is newer than this forge supports ({supported}); upgrade forge"
+    )]
     TooNew { found: i64, supported: i64 },
     /// A filesystem error.
     #[error(transparent)]
@@ -48,7 +53,10 @@ impl StoreError {
                 if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                     || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
             {
-                StoreError::AlreadyExists { what, name: name.to_string() }
+                StoreError::AlreadyExists {
+                    what,
+                    name: name.to_string(),
+                }
             }
             _ => self,
         }

@@ -17,7 +17,13 @@ pub struct EventFilter {
 }
 
 /// Appends an event inside an open write transaction.
-pub(crate) fn record(tx: &Transaction<'_>, kind: &str, entity_type: &str, entity_id: &str, data: &Value) -> Result<()> {
+pub(crate) fn record(
+    tx: &Transaction<'_>,
+    kind: &str,
+    entity_type: &str,
+    entity_id: &str,
+    data: &Value,
+) -> Result<()> {
     let data_json = (!data.is_null()).then(|| data.to_string());
     tx.execute(
         "INSERT INTO events (created_at, kind, entity_type, entity_id, data_json) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -28,7 +34,13 @@ pub(crate) fn record(tx: &Transaction<'_>, kind: &str, entity_type: &str, entity
 
 impl Store {
     /// Appends one event in its own transaction.
-    pub fn record_event(&mut self, kind: &str, entity_type: &str, entity_id: &str, data: &Value) -> Result<()> {
+    pub fn record_event(
+        &mut self,
+        kind: &str,
+        entity_type: &str,
+        entity_id: &str,
+        data: &Value,
+    ) -> Result<()> {
         self.write(|tx| record(tx, kind, entity_type, entity_id, data))
     }
 

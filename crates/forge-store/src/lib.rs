@@ -53,8 +53,10 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| StoreError::Open { path: path.display().to_string(), source: e })?;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open {
+            path: path.display().to_string(),
+            source: e,
+        })?;
         Self::configure(conn, busy_timeout_ms)
     }
 
@@ -67,7 +69,9 @@ impl Store {
         conn.busy_timeout(Duration::from_millis(busy_timeout_ms))?;
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
-            retry_busy(|| conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)))?;
+            retry_busy(|| {
+                conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+            })?;
         }
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
         let mut store = Store { conn };
@@ -77,7 +81,9 @@ impl Store {
 
     /// The schema version applied to this database.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     /// The schema as `type|name|sql` lines (for snapshot tests and diagnostics).
@@ -86,18 +92,28 @@ impl Store {
             "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type, name",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok(format!("{}|{}|{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            Ok(format!(
+                "{}|{}|{}",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?
+            ))
         })?;
         Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?.join("\n"))
     }
 
     /// Runs `f` in an immediate write transaction, retrying while the database is busy.
-    pub fn write<T>(&mut self, mut f: impl FnMut(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub fn write<T>(
+        &mut self,
+        mut f: impl FnMut(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         let started = Instant::now();
         let mut backoff = Duration::from_millis(2);
         loop {
             let attempt: Result<T> = (|| {
-                let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let tx = self
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let value = f(&tx)?;
                 tx.commit()?;
                 Ok(value)

@@ -39,12 +39,19 @@ pub struct LoopUpdate {
 impl LoopUpdate {
     /// Sets the state.
     pub fn state(state: LoopState) -> Self {
-        Self { state: Some(state), ..Self::default() }
+        Self {
+            state: Some(state),
+            ..Self::default()
+        }
     }
 
     /// Sets the state and `last_error`.
     pub fn state_with_error(state: LoopState, error: impl Into<String>) -> Self {
-        Self { state: Some(state), last_error: Some(Some(error.into())), ..Self::default() }
+        Self {
+            state: Some(state),
+            last_error: Some(Some(error.into())),
+            ..Self::default()
+        }
     }
 
     /// Adds a metadata key to set.
@@ -93,9 +100,16 @@ impl Store {
     /// Fetches a loop by id.
     pub fn get_loop(&self, id: &str) -> Result<Loop> {
         self.conn()
-            .query_row(&format!("SELECT {LOOP_COLUMNS} FROM loops WHERE id = ?1"), [id], loop_from_row)
+            .query_row(
+                &format!("SELECT {LOOP_COLUMNS} FROM loops WHERE id = ?1"),
+                [id],
+                loop_from_row,
+            )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound { what: "loop", name: id.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                what: "loop",
+                name: id.to_string(),
+            })
     }
 
     /// Whether a loop with this name exists.
@@ -111,7 +125,11 @@ impl Store {
     pub fn short_id_exists(&self, short_id: &str) -> Result<bool> {
         Ok(self
             .conn()
-            .query_row("SELECT 1 FROM loops WHERE short_id = ?1", [short_id], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM loops WHERE short_id = ?1",
+                [short_id],
+                |_| Ok(()),
+            )
             .optional()?
             .is_some())
     }
@@ -137,7 +155,10 @@ impl Store {
             add("state =", state.as_str());
         }
         if let Some(tag) = &filter.tag {
-            add("EXISTS (SELECT 1 FROM json_each(loops.tags_json) WHERE json_each.value =", tag);
+            add(
+                "EXISTS (SELECT 1 FROM json_each(loops.tags_json) WHERE json_each.value =",
+                tag,
+            );
             sql.push(')');
         }
         sql.push_str(" ORDER BY created_at, rowid");
@@ -165,7 +186,10 @@ impl Store {
             push("last_run_at", SqlValue::Text(at.clone()));
         }
         if let Some(code) = update.last_exit_code {
-            push("last_exit_code", code.map_or(SqlValue::Null, SqlValue::Integer));
+            push(
+                "last_exit_code",
+                code.map_or(SqlValue::Null, SqlValue::Integer),
+            );
         }
         if let Some(p) = &update.log_path {
             push("log_path", SqlValue::Text(p.clone()));
@@ -180,25 +204,40 @@ impl Store {
             }
             for (key, value) in &update.meta_set {
                 args.push(SqlValue::Text(value.to_string()));
-                expr = format!("json_set({expr}, '{}', json(?{}))", json_path(key), args.len());
+                expr = format!(
+                    "json_set({expr}, '{}', json(?{}))",
+                    json_path(key),
+                    args.len()
+                );
             }
             sets.push(format!("metadata_json = {expr}"));
         }
         args.push(SqlValue::Text(id.to_string()));
-        let sql = format!("UPDATE loops SET {} WHERE id = ?{}", sets.join(", "), args.len());
+        let sql = format!(
+            "UPDATE loops SET {} WHERE id = ?{}",
+            sets.join(", "),
+            args.len()
+        );
         let state = update.state;
         let last_error = update.last_error.clone().flatten();
         let changed = self.write(|tx| {
             let n = tx.execute(&sql, params_from_iter(args.iter()))?;
-            if n > 0 {
-                if let Some(state) = state {
-                    record(tx, "loop.state", "loop", id, &json!({ "state": state.as_str(), "reason": last_error }))?;
-                }
+            if let (true, Some(state)) = (n > 0, state) {
+                record(
+                    tx,
+                    "loop.state",
+                    "loop",
+                    id,
+                    &json!({ "state": state.as_str(), "reason": last_error }),
+                )?;
             }
             Ok(n)
         })?;
         if changed == 0 {
-            return Err(StoreError::NotFound { what: "loop", name: id.to_string() });
+            return Err(StoreError::NotFound {
+                what: "loop",
+                name: id.to_string(),
+            });
         }
         Ok(())
     }
@@ -208,7 +247,10 @@ impl Store {
         self.write(|tx| {
             let n = tx.execute("DELETE FROM loops WHERE id = ?1", [id])?;
             if n == 0 {
-                return Err(StoreError::NotFound { what: "loop", name: id.to_string() });
+                return Err(StoreError::NotFound {
+                    what: "loop",
+                    name: id.to_string(),
+                });
             }
             record(tx, "loop.removed", "loop", id, &Value::Null)
         })

@@ -8,8 +8,7 @@ use rusqlite::{OptionalExtension, params};
 use crate::rows::{kv_from_row, work_from_row};
 use crate::{Result, Store, StoreError};
 
-const WORK_COLUMNS: &str =
-    "id, loop_id, agent_id, task_id, status, detail, loop_iteration, is_current, created_at, updated_at";
+const WORK_COLUMNS: &str = "id, loop_id, agent_id, task_id, status, detail, loop_iteration, is_current, created_at, updated_at";
 
 impl Store {
     /// Sets a memory key (insert or update, keeping id and created_at).
@@ -55,8 +54,15 @@ impl Store {
     /// Deletes a memory key.
     pub fn kv_delete(&mut self, loop_id: &str, key: &str) -> Result<()> {
         self.write(|tx| {
-            if tx.execute("DELETE FROM loop_kv WHERE loop_id = ?1 AND key = ?2", params![loop_id, key.trim()])? == 0 {
-                return Err(StoreError::NotFound { what: "loop kv", name: key.trim().to_string() });
+            if tx.execute(
+                "DELETE FROM loop_kv WHERE loop_id = ?1 AND key = ?2",
+                params![loop_id, key.trim()],
+            )? == 0
+            {
+                return Err(StoreError::NotFound {
+                    what: "loop kv",
+                    name: key.trim().to_string(),
+                });
             }
             Ok(())
         })
@@ -82,7 +88,10 @@ impl Store {
     /// Clears the loop's current task pointer.
     pub fn work_clear_current(&mut self, loop_id: &str) -> Result<()> {
         self.write(|tx| {
-            tx.execute("UPDATE loop_work_state SET is_current = 0 WHERE loop_id = ?1", [loop_id])?;
+            tx.execute(
+                "UPDATE loop_work_state SET is_current = 0 WHERE loop_id = ?1",
+                [loop_id],
+            )?;
             Ok(())
         })
     }
@@ -104,7 +113,10 @@ impl Store {
         let mut stmt = self.conn().prepare(&format!(
             "SELECT {WORK_COLUMNS} FROM loop_work_state WHERE loop_id = ?1 ORDER BY is_current DESC, updated_at DESC, id DESC LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![loop_id, if limit <= 0 { 200 } else { limit }], work_from_row)?;
+        let rows = stmt.query_map(
+            params![loop_id, if limit <= 0 { 200 } else { limit }],
+            work_from_row,
+        )?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

@@ -3,19 +3,26 @@
 use crate::{Result, Store, StoreError};
 
 /// The migrations, in order; index + 1 is the version.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("loop runtime", include_str!("migrations/0001_loop_runtime.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "loop runtime",
+    include_str!("migrations/0001_loop_runtime.sql"),
+)];
 
 /// The latest schema version this build knows.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 
 pub(crate) fn migrate(store: &mut Store) -> Result<()> {
-    let current: i64 = store.conn().query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let current: i64 = store
+        .conn()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current == LATEST {
         return Ok(());
     }
     if current > LATEST {
-        return Err(StoreError::TooNew { found: current, supported: LATEST });
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: LATEST,
+        });
     }
     store.write(|tx| {
         // Re-read inside the write lock: another process may have migrated meanwhile.

@@ -7,7 +7,9 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 
 use crate::events::record;
-use crate::rows::{POOL_COLUMNS, PROFILE_COLUMNS, map_json, member_from_row, pool_from_row, profile_from_row};
+use crate::rows::{
+    POOL_COLUMNS, PROFILE_COLUMNS, map_json, member_from_row, pool_from_row, profile_from_row,
+};
 use crate::{Result, Store, StoreError};
 
 /// A pool member joined with its profile.
@@ -35,10 +37,24 @@ impl Store {
             let is_default = any == 0;
             tx.execute(
                 &format!("INSERT INTO pools ({POOL_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7)"),
-                params![pool.id, pool.name, pool.strategy, i64::from(is_default), map_json(&pool.metadata), pool.created_at, pool.updated_at],
+                params![
+                    pool.id,
+                    pool.name,
+                    pool.strategy,
+                    i64::from(is_default),
+                    map_json(&pool.metadata),
+                    pool.created_at,
+                    pool.updated_at
+                ],
             )
             .map_err(|e| StoreError::from(e).unique("pool", name))?;
-            record(tx, "pool.created", "pool", &pool.id, &json!({ "name": name, "default": is_default }))?;
+            record(
+                tx,
+                "pool.created",
+                "pool",
+                &pool.id,
+                &json!({ "name": name, "default": is_default }),
+            )?;
             Ok(is_default)
         })?;
         pool.is_default = is_default;
@@ -61,13 +77,19 @@ impl Store {
     pub fn default_pool(&self) -> Result<Option<Pool>> {
         Ok(self
             .conn()
-            .query_row(&format!("SELECT {POOL_COLUMNS} FROM pools WHERE is_default = 1 LIMIT 1"), [], pool_from_row)
+            .query_row(
+                &format!("SELECT {POOL_COLUMNS} FROM pools WHERE is_default = 1 LIMIT 1"),
+                [],
+                pool_from_row,
+            )
             .optional()?)
     }
 
     /// Lists pools by name.
     pub fn list_pools(&self) -> Result<Vec<Pool>> {
-        let mut stmt = self.conn().prepare(&format!("SELECT {POOL_COLUMNS} FROM pools ORDER BY name"))?;
+        let mut stmt = self
+            .conn()
+            .prepare(&format!("SELECT {POOL_COLUMNS} FROM pools ORDER BY name"))?;
         let rows = stmt.query_map([], pool_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
@@ -76,8 +98,15 @@ impl Store {
     pub fn set_default_pool(&mut self, pool_id: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute("UPDATE pools SET is_default = 0 WHERE is_default = 1", [])?;
-            if tx.execute("UPDATE pools SET is_default = 1, updated_at = ?2 WHERE id = ?1", params![pool_id, now_rfc3339()])? == 0 {
-                return Err(StoreError::NotFound { what: "pool", name: pool_id.to_string() });
+            if tx.execute(
+                "UPDATE pools SET is_default = 1, updated_at = ?2 WHERE id = ?1",
+                params![pool_id, now_rfc3339()],
+            )? == 0
+            {
+                return Err(StoreError::NotFound {
+                    what: "pool",
+                    name: pool_id.to_string(),
+                });
             }
             record(tx, "pool.default_set", "pool", pool_id, &Value::Null)
         })
@@ -87,7 +116,10 @@ impl Store {
     pub fn delete_pool(&mut self, pool_id: &str) -> Result<()> {
         self.write(|tx| {
             if tx.execute("DELETE FROM pools WHERE id = ?1", [pool_id])? == 0 {
-                return Err(StoreError::NotFound { what: "pool", name: pool_id.to_string() });
+                return Err(StoreError::NotFound {
+                    what: "pool",
+                    name: pool_id.to_string(),
+                });
             }
             record(tx, "pool.removed", "pool", pool_id, &Value::Null)
         })
@@ -132,7 +164,13 @@ impl Store {
                     name: format!("{} in {}", profile.name, pool.name),
                 });
             }
-            record(tx, "pool.member_removed", "pool", &pool.id, &json!({ "profile": profile.name }))
+            record(
+                tx,
+                "pool.member_removed",
+                "pool",
+                &pool.id,
+                &json!({ "profile": profile.name }),
+            )
         })
     }
 
@@ -142,7 +180,9 @@ impl Store {
             "SELECT id, pool_id, profile_id, weight, position, created_at FROM pool_members
              WHERE pool_id = ?1 ORDER BY position, created_at",
         )?;
-        let members = stmt.query_map([pool_id], member_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let members = stmt
+            .query_map([pool_id], member_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut views = Vec::with_capacity(members.len());
         for member in members {
             let profile = self.conn().query_row(

@@ -53,7 +53,10 @@ impl Store {
             Ok(n)
         })?;
         if n == 0 {
-            return Err(StoreError::NotFound { what: "profile", name: p.name.clone() });
+            return Err(StoreError::NotFound {
+                what: "profile",
+                name: p.name.clone(),
+            });
         }
         Ok(())
     }
@@ -61,9 +64,16 @@ impl Store {
     /// Fetches a profile by id.
     pub fn get_profile(&self, id: &str) -> Result<Profile> {
         self.conn()
-            .query_row(&format!("SELECT {PROFILE_COLUMNS} FROM profiles WHERE id = ?1"), [id], profile_from_row)
+            .query_row(
+                &format!("SELECT {PROFILE_COLUMNS} FROM profiles WHERE id = ?1"),
+                [id],
+                profile_from_row,
+            )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound { what: "profile", name: id.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                what: "profile",
+                name: id.to_string(),
+            })
     }
 
     /// Finds a profile by name first, then by id.
@@ -76,12 +86,17 @@ impl Store {
                 profile_from_row,
             )
             .optional()?;
-        found.ok_or_else(|| StoreError::NotFound { what: "profile", name: name_or_id.to_string() })
+        found.ok_or_else(|| StoreError::NotFound {
+            what: "profile",
+            name: name_or_id.to_string(),
+        })
     }
 
     /// Lists profiles by name.
     pub fn list_profiles(&self) -> Result<Vec<Profile>> {
-        let mut stmt = self.conn().prepare(&format!("SELECT {PROFILE_COLUMNS} FROM profiles ORDER BY name"))?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {PROFILE_COLUMNS} FROM profiles ORDER BY name"
+        ))?;
         let rows = stmt.query_map([], profile_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
@@ -90,7 +105,10 @@ impl Store {
     pub fn delete_profile(&mut self, id: &str) -> Result<()> {
         self.write(|tx| {
             if tx.execute("DELETE FROM profiles WHERE id = ?1", [id])? == 0 {
-                return Err(StoreError::NotFound { what: "profile", name: id.to_string() });
+                return Err(StoreError::NotFound {
+                    what: "profile",
+                    name: id.to_string(),
+                });
             }
             record(tx, "profile.removed", "profile", id, &Value::Null)
         })
@@ -104,10 +122,23 @@ impl Store {
                 params![id, until, now_rfc3339()],
             )?;
             if n == 0 {
-                return Err(StoreError::NotFound { what: "profile", name: id.to_string() });
+                return Err(StoreError::NotFound {
+                    what: "profile",
+                    name: id.to_string(),
+                });
             }
-            let kind = if until.is_some() { "profile.cooldown_set" } else { "profile.cooldown_cleared" };
-            record(tx, kind, "profile", id, &json!({ "until": until, "reason": reason }))
+            let kind = if until.is_some() {
+                "profile.cooldown_set"
+            } else {
+                "profile.cooldown_cleared"
+            };
+            record(
+                tx,
+                kind,
+                "profile",
+                id,
+                &json!({ "until": until, "reason": reason }),
+            )
         })
     }
 

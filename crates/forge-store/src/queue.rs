@@ -23,9 +23,9 @@ impl Store {
     /// existing item.
     pub fn enqueue(&mut self, loop_id: &str, payloads: &[Payload]) -> Result<Vec<QueueItem>> {
         for (index, payload) in payloads.iter().enumerate() {
-            payload
-                .validate()
-                .map_err(|e| StoreError::Invalid(format!("invalid queue item at index {index}: {e}")))?;
+            payload.validate().map_err(|e| {
+                StoreError::Invalid(format!("invalid queue item at index {index}: {e}"))
+            })?;
         }
         self.write(|tx| {
             let base: i64 = tx.query_row(
@@ -78,7 +78,11 @@ impl Store {
     }
 
     fn query_items(&self, loop_id: &str, pending_only: bool) -> Result<Vec<QueueItem>> {
-        let filter = if pending_only { "AND status = 'pending'" } else { "" };
+        let filter = if pending_only {
+            "AND status = 'pending'"
+        } else {
+            ""
+        };
         let mut stmt = self.conn().prepare(&format!(
             "SELECT {QUEUE_COLUMNS} FROM loop_queue_items WHERE loop_id = ?1 {filter} ORDER BY position, created_at"
         ))?;
@@ -88,7 +92,11 @@ impl Store {
 
     /// Whether any pending item of the given types exists for the loop.
     pub fn has_pending(&self, loop_id: &str, types: &[QueueItemType]) -> Result<bool> {
-        let list = types.iter().map(|t| format!("'{}'", t.as_str())).collect::<Vec<_>>().join(",");
+        let list = types
+            .iter()
+            .map(|t| format!("'{}'", t.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
         Ok(self
             .conn()
             .query_row(
@@ -101,7 +109,12 @@ impl Store {
     }
 
     /// Marks items `completed` (consumed) or `skipped`, with an optional note.
-    pub fn finish_items(&mut self, ids: &[String], status: QueueItemStatus, note: Option<&str>) -> Result<()> {
+    pub fn finish_items(
+        &mut self,
+        ids: &[String],
+        status: QueueItemStatus,
+        note: Option<&str>,
+    ) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -120,8 +133,17 @@ impl Store {
     /// Deletes a loop's pending items; returns how many.
     pub fn clear_pending(&mut self, loop_id: &str) -> Result<usize> {
         self.write(|tx| {
-            let n = tx.execute("DELETE FROM loop_queue_items WHERE loop_id = ?1 AND status = 'pending'", [loop_id])?;
-            record(tx, "queue.cleared", "loop", loop_id, &json!({ "cleared": n }))?;
+            let n = tx.execute(
+                "DELETE FROM loop_queue_items WHERE loop_id = ?1 AND status = 'pending'",
+                [loop_id],
+            )?;
+            record(
+                tx,
+                "queue.cleared",
+                "loop",
+                loop_id,
+                &json!({ "cleared": n }),
+            )?;
             Ok(n)
         })
     }
@@ -129,11 +151,22 @@ impl Store {
     /// Deletes one item of a loop.
     pub fn remove_item(&mut self, loop_id: &str, item_id: &str) -> Result<()> {
         self.write(|tx| {
-            let n = tx.execute("DELETE FROM loop_queue_items WHERE loop_id = ?1 AND id = ?2", params![loop_id, item_id])?;
+            let n = tx.execute(
+                "DELETE FROM loop_queue_items WHERE loop_id = ?1 AND id = ?2",
+                params![loop_id, item_id],
+            )?;
             if n == 0 {
-                return Err(StoreError::Invalid(format!("queue item {item_id} not found in loop")));
+                return Err(StoreError::Invalid(format!(
+                    "queue item {item_id} not found in loop"
+                )));
             }
-            record(tx, "queue.removed", "loop", loop_id, &json!({ "item": item_id }))
+            record(
+                tx,
+                "queue.removed",
+                "loop",
+                loop_id,
+                &json!({ "item": item_id }),
+            )
         })
     }
 
@@ -145,7 +178,9 @@ impl Store {
             return Err(StoreError::Invalid("no pending items".into()));
         }
         let Some(index) = pending.iter().position(|i| i.id == item_id) else {
-            return Err(StoreError::Invalid(format!("queue item {item_id} not found")));
+            return Err(StoreError::Invalid(format!(
+                "queue item {item_id} not found"
+            )));
         };
         let mut order: Vec<String> = pending.iter().map(|i| i.id.clone()).collect();
         let moved = order.remove(index);

@@ -2,15 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use forge_core::model::{
-    Loop, LoopKv, LoopRun, Pool, PoolMember, Profile, QueueItem, WorkState,
-};
+use forge_core::model::{Loop, LoopKv, LoopRun, Pool, PoolMember, Profile, QueueItem, WorkState};
 use rusqlite::Row;
 use serde_json::{Map, Value};
 
 /// Parses a JSON object column; invalid or missing JSON reads as empty.
 pub(crate) fn json_map(text: Option<String>) -> Map<String, Value> {
-    text.and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok()).unwrap_or_default()
+    text.and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
+        .unwrap_or_default()
 }
 
 /// Encodes a map for a JSON column; empty maps are stored as NULL.

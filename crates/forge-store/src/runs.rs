@@ -35,10 +35,41 @@ impl Store {
         })
     }
 
+    /// Inserts a run row unless its profile already runs `max_concurrency` harnesses (0 =
+    /// unlimited). The count and the insert happen in one write transaction, so two runners
+    /// racing for the last slot cannot both win. Returns false when the profile is full.
+    pub fn create_run_checked(&mut self, run: &LoopRun, max_concurrency: i64) -> Result<bool> {
+        self.write(|tx| {
+            if let (Some(profile_id), true) = (&run.profile_id, max_concurrency > 0) {
+                let running: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM loop_runs WHERE profile_id = ?1 AND status = 'running'",
+                    [profile_id],
+                    |r| r.get(0),
+                )?;
+                if running >= max_concurrency {
+                    return Ok(false);
+                }
+            }
+            tx.execute(
+                &format!("INSERT INTO loop_runs ({RUN_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"),
+                params![
+                    run.id, run.loop_id, run.profile_id, run.status.as_str(), run.prompt_source,
+                    run.prompt_path, i64::from(run.prompt_override), run.started_at, run.finished_at,
+                    run.exit_code, run.output_tail, run.harness_pgid, map_json(&run.metadata)
+                ],
+            )?;
+            record(tx, "run.started", "loop", &run.loop_id, &json!({ "run": run.id, "profile": run.profile_id }))?;
+            Ok(true)
+        })
+    }
+
     /// Records the harness process group of a running run.
     pub fn set_run_pgid(&mut self, run_id: &str, pgid: i64) -> Result<()> {
         self.write(|tx| {
-            tx.execute("UPDATE loop_runs SET harness_pgid = ?2 WHERE id = ?1", params![run_id, pgid])?;
+            tx.execute(
+                "UPDATE loop_runs SET harness_pgid = ?2 WHERE id = ?1",
+                params![run_id, pgid],
+            )?;
             Ok(())
         })
     }
@@ -69,9 +100,16 @@ impl Store {
     /// Fetches a run by id.
     pub fn get_run(&self, run_id: &str) -> Result<LoopRun> {
         self.conn()
-            .query_row(&format!("SELECT {RUN_COLUMNS} FROM loop_runs WHERE id = ?1"), [run_id], run_from_row)
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM loop_runs WHERE id = ?1"),
+                [run_id],
+                run_from_row,
+            )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound { what: "run", name: run_id.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                what: "run",
+                name: run_id.to_string(),
+            })
     }
 
     /// Runs of a loop, newest first (`limit` ≤ 0 = all).
@@ -79,7 +117,10 @@ impl Store {
         let mut stmt = self.conn().prepare(&format!(
             "SELECT {RUN_COLUMNS} FROM loop_runs WHERE loop_id = ?1 ORDER BY started_at DESC, rowid DESC LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![loop_id, if limit <= 0 { -1 } else { limit }], run_from_row)?;
+        let rows = stmt.query_map(
+            params![loop_id, if limit <= 0 { -1 } else { limit }],
+            run_from_row,
+        )?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 

@@ -1,7 +1,9 @@
 //! Store tests against in-memory and on-disk databases.
 
 use forge_core::ids::{new_id, new_short_id};
-use forge_core::model::{Loop, LoopRun, LoopState, Profile, PromptMode, QueueItemStatus, RunStatus};
+use forge_core::model::{
+    Loop, LoopRun, LoopState, Profile, PromptMode, QueueItemStatus, RunStatus,
+};
 use forge_core::queue::Payload;
 use serde_json::json;
 
@@ -66,9 +68,15 @@ fn reopening_a_migrated_file_is_idempotent() {
     Store::open(&path, 1000).unwrap();
     let store = Store::open(&path, 1000).unwrap();
     assert_eq!(store.schema_version().unwrap(), 1);
-    let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = store
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
-    let fk: i64 = store.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+    let fk: i64 = store
+        .conn()
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(fk, 1);
 }
 
@@ -78,16 +86,35 @@ fn loops_insert_filter_update_and_unique_names() {
     let l = sample_loop("alpha");
     store.insert_loop(&l).unwrap();
     let dup = sample_loop("alpha");
-    assert!(matches!(store.insert_loop(&dup), Err(StoreError::AlreadyExists { what: "loop name", .. })));
-    let filter = LoopFilter { tag: Some("b".into()), ..Default::default() };
+    assert!(matches!(
+        store.insert_loop(&dup),
+        Err(StoreError::AlreadyExists {
+            what: "loop name",
+            ..
+        })
+    ));
+    let filter = LoopFilter {
+        tag: Some("b".into()),
+        ..Default::default()
+    };
     assert_eq!(store.list_loops(&filter).unwrap().len(), 1);
-    let filter = LoopFilter { tag: Some("zzz".into()), ..Default::default() };
+    let filter = LoopFilter {
+        tag: Some("zzz".into()),
+        ..Default::default()
+    };
     assert!(store.list_loops(&filter).unwrap().is_empty());
 
     store
-        .update_loop(&l.id, &LoopUpdate::state_with_error(LoopState::Error, "boom").meta("pid", json!(42)).meta("iteration_count", json!(3)))
+        .update_loop(
+            &l.id,
+            &LoopUpdate::state_with_error(LoopState::Error, "boom")
+                .meta("pid", json!(42))
+                .meta("iteration_count", json!(3)),
+        )
         .unwrap();
-    store.update_loop(&l.id, &LoopUpdate::default().unmeta("pid")).unwrap();
+    store
+        .update_loop(&l.id, &LoopUpdate::default().unmeta("pid"))
+        .unwrap();
     let got = store.get_loop(&l.id).unwrap();
     assert_eq!(got.state, LoopState::Error);
     assert_eq!(got.last_error.as_deref(), Some("boom"));
@@ -102,20 +129,49 @@ fn queue_positions_move_and_finish() {
     let l = sample_loop("q");
     store.insert_loop(&l).unwrap();
     let items = store
-        .enqueue(&l.id, &[Payload::Message { text: "one".into() }, Payload::Stop { reason: Some("operator".into()) }])
+        .enqueue(
+            &l.id,
+            &[
+                Payload::Message { text: "one".into() },
+                Payload::Stop {
+                    reason: Some("operator".into()),
+                },
+            ],
+        )
         .unwrap();
-    assert_eq!(items.iter().map(|i| i.position).collect::<Vec<_>>(), vec![1, 2]);
-    let more = store.enqueue(&l.id, &[Payload::Message { text: "two".into() }]).unwrap();
+    assert_eq!(
+        items.iter().map(|i| i.position).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let more = store
+        .enqueue(&l.id, &[Payload::Message { text: "two".into() }])
+        .unwrap();
     assert_eq!(more[0].position, 3);
-    store.move_item(&l.id, &more[0].id, MoveTarget::Front).unwrap();
+    store
+        .move_item(&l.id, &more[0].id, MoveTarget::Front)
+        .unwrap();
     let pending = store.pending_items(&l.id).unwrap();
     assert_eq!(pending[0].id, more[0].id);
-    store.finish_items(&[items[0].id.clone()], QueueItemStatus::Completed, None).unwrap();
+    store
+        .finish_items(&[items[0].id.clone()], QueueItemStatus::Completed, None)
+        .unwrap();
     assert_eq!(store.pending_items(&l.id).unwrap().len(), 2);
-    assert!(store.has_pending(&l.id, &[forge_core::model::QueueItemType::StopGraceful]).unwrap());
-    let err = store.enqueue(&l.id, &[Payload::Message { text: "  ".into() }]).unwrap_err();
-    assert_eq!(err.to_string(), "invalid queue item at index 0: invalid message_append queue item: text is required");
-    assert!(matches!(store.enqueue("nope", &[Payload::Kill { reason: None }]), Err(StoreError::NotFound { .. })));
+    assert!(
+        store
+            .has_pending(&l.id, &[forge_core::model::QueueItemType::StopGraceful])
+            .unwrap()
+    );
+    let err = store
+        .enqueue(&l.id, &[Payload::Message { text: "  ".into() }])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid queue item at index 0: invalid message_append queue item: text is required"
+    );
+    assert!(matches!(
+        store.enqueue("nope", &[Payload::Kill { reason: None }]),
+        Err(StoreError::NotFound { .. })
+    ));
     assert_eq!(store.clear_pending(&l.id).unwrap(), 2);
 }
 
@@ -133,11 +189,23 @@ fn pools_default_members_cursor_and_running_counts() {
     assert_eq!(store.default_pool().unwrap().unwrap().name, "second");
     store.add_pool_member(&first, &b).unwrap();
     store.add_pool_member(&first, &a).unwrap();
-    assert!(matches!(store.add_pool_member(&first, &a), Err(StoreError::AlreadyExists { .. })));
+    assert!(matches!(
+        store.add_pool_member(&first, &a),
+        Err(StoreError::AlreadyExists { .. })
+    ));
     let members = store.list_pool_members(&first.id).unwrap();
-    assert_eq!(members.iter().map(|m| m.profile.name.as_str()).collect::<Vec<_>>(), vec!["b", "a"]);
+    assert_eq!(
+        members
+            .iter()
+            .map(|m| m.profile.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["b", "a"]
+    );
     store.set_pool_cursor(&first.id, 1).unwrap();
-    assert_eq!(store.resolve_pool("first").unwrap().metadata["last_index"], json!(1));
+    assert_eq!(
+        store.resolve_pool("first").unwrap().metadata["last_index"],
+        json!(1)
+    );
 
     let l = sample_loop("r");
     store.insert_loop(&l).unwrap();
@@ -158,9 +226,17 @@ fn pools_default_members_cursor_and_running_counts() {
     };
     store.create_run(&run).unwrap();
     assert_eq!(store.count_running_by_profile(&a.id).unwrap(), 1);
-    let finish = RunFinish { status: RunStatus::Killed, exit_code: Some(-1), output_tail: "x".into(), metadata: Default::default() };
+    let finish = RunFinish {
+        status: RunStatus::Killed,
+        exit_code: Some(-1),
+        output_tail: "x".into(),
+        metadata: Default::default(),
+    };
     assert!(store.finish_run(&run.id, &finish).unwrap());
-    assert!(!store.finish_run(&run.id, &finish).unwrap(), "a closed run keeps its first verdict");
+    assert!(
+        !store.finish_run(&run.id, &finish).unwrap(),
+        "a closed run keeps its first verdict"
+    );
     assert_eq!(store.count_running_by_profile(&a.id).unwrap(), 0);
     assert_eq!(store.run_counts().unwrap()[&l.id], 1);
     store.delete_profile(&a.id).unwrap();
@@ -176,10 +252,16 @@ fn memory_and_work_state() {
     let first = store.kv_get(&l.id, "goal").unwrap();
     store.kv_set(&l.id, "goal", "ship more").unwrap();
     let second = store.kv_get(&l.id, "goal").unwrap();
-    assert_eq!((first.id.as_str(), second.value.as_str()), (second.id.as_str(), "ship more"));
+    assert_eq!(
+        (first.id.as_str(), second.value.as_str()),
+        (second.id.as_str(), "ship more")
+    );
     assert!(store.kv_set(&l.id, "k", "").is_err());
     store.kv_delete(&l.id, "goal").unwrap();
-    assert!(matches!(store.kv_get(&l.id, "goal"), Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.kv_get(&l.id, "goal"),
+        Err(StoreError::NotFound { .. })
+    ));
 
     let mut w = forge_core::model::WorkState {
         id: String::new(),

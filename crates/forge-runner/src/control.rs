@@ -1,0 +1,215 @@
+//! Controlling loops from outside their runner: queue and wake, kill with a guaranteed end,
+//! resume preparation, and reconciliation of runners that died.
+
+use std::time::{Duration, Instant};
+
+use forge_core::model::{Loop, LoopState, QueueItem, QueueItemStatus, QueueItemType, RunStatus};
+use forge_core::queue::Payload;
+use forge_core::time::now_rfc3339;
+use forge_store::{LoopUpdate, RunFinish, Store};
+use rustix::process::{Pid, Signal, kill_process, kill_process_group};
+use serde_json::{Map, json};
+
+use crate::RunnerError;
+use crate::lock::{lock_holder_pid, runner_alive};
+use crate::paths::RunnerPaths;
+use crate::wake::wake;
+
+/// How long `kill` waits for the runner to end the run itself before forcing it.
+const KILL_WAIT: Duration = Duration::from_millis(1500);
+
+/// Enqueues items for a loop and wakes its runner.
+pub fn send(
+    store: &mut Store,
+    paths: &RunnerPaths,
+    loop_id: &str,
+    payloads: &[Payload],
+) -> Result<Vec<QueueItem>, RunnerError> {
+    let items = store.enqueue(loop_id, payloads)?;
+    wake(paths, loop_id);
+    Ok(items)
+}
+
+/// Asks a loop to stop gracefully: after the current run, or at once if it is idle.
+pub fn stop(store: &mut Store, paths: &RunnerPaths, l: &Loop) -> Result<(), RunnerError> {
+    send(
+        store,
+        paths,
+        &l.id,
+        &[Payload::Stop {
+            reason: Some("operator".into()),
+        }],
+    )?;
+    Ok(())
+}
+
+/// Kills a loop now: the runner kills the harness group and closes the run; if the runner does
+/// not finish within [`KILL_WAIT`] (or is gone), the runner and the harness group are killed
+/// here and the run rows closed.
+pub fn kill(store: &mut Store, paths: &RunnerPaths, l: &Loop) -> Result<(), RunnerError> {
+    let items = send(
+        store,
+        paths,
+        &l.id,
+        &[Payload::Kill {
+            reason: Some("operator".into()),
+        }],
+    )?;
+    let deadline = Instant::now() + KILL_WAIT;
+    while runner_alive(paths, &l.id) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if runner_alive(paths, &l.id) {
+        if let Some(pid) = lock_holder_pid(paths, &l.id).and_then(Pid::from_raw) {
+            let _ = kill_process(pid, Signal::KILL);
+        }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while runner_alive(paths, &l.id) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    end_orphaned_runs(store, &l.id, "killed")?;
+    let ids: Vec<String> = items.into_iter().map(|i| i.id).collect();
+    store.finish_items(&ids, QueueItemStatus::Completed, None)?;
+    let current = store.get_loop(&l.id)?;
+    if current.state != LoopState::Stopped {
+        store.update_loop(
+            &l.id,
+            &LoopUpdate::state(LoopState::Stopped).unmeta("wait_until"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Drops stop/kill items left pending while a loop had no runner, so `resume` never stops at
+/// once. Returns how many were dropped.
+pub fn prepare_resume(store: &mut Store, l: &Loop) -> Result<usize, RunnerError> {
+    let stale: Vec<String> = store
+        .pending_items(&l.id)?
+        .into_iter()
+        .filter(|i| {
+            matches!(
+                i.item_type,
+                QueueItemType::StopGraceful | QueueItemType::KillNow
+            )
+        })
+        .map(|i| i.id)
+        .collect();
+    store.finish_items(
+        &stale,
+        QueueItemStatus::Skipped,
+        Some("stale: queued while the loop had no runner"),
+    )?;
+    Ok(stale.len())
+}
+
+/// Marks loops whose runner died (active state, runner lock free) `stopped` with
+/// `last_error = stale_runner`, ends their orphaned harness groups and closes their run rows.
+/// Loops are updated in place.
+pub fn reconcile(
+    store: &mut Store,
+    paths: &RunnerPaths,
+    loops: &mut [Loop],
+) -> Result<(), RunnerError> {
+    for l in loops.iter_mut().filter(|l| l.state.is_active()) {
+        if runner_alive(paths, &l.id) {
+            continue;
+        }
+        // Re-read: the runner may have finished cleanly between the listing and the check.
+        let fresh = store.get_loop(&l.id)?;
+        if !fresh.state.is_active() {
+            *l = fresh;
+            continue;
+        }
+        end_orphaned_runs(store, &l.id, "runner died (stale_runner)")?;
+        let liveness = json!({
+            "pid_alive": false,
+            "daemon_runner_alive": false,
+            "reconciled_at": now_rfc3339(),
+            "reason": "stale_runner",
+        });
+        store.update_loop(
+            &l.id,
+            &LoopUpdate::state_with_error(LoopState::Stopped, "stale_runner")
+                .meta("runner_liveness", liveness)
+                .unmeta("wait_until"),
+        )?;
+        *l = store.get_loop(&l.id)?;
+    }
+    Ok(())
+}
+
+/// Closes `running` run rows of a loop, first ending their harness groups if they still exist.
+fn end_orphaned_runs(store: &mut Store, loop_id: &str, reason: &str) -> Result<(), RunnerError> {
+    for run in store.running_runs(loop_id)? {
+        if let Some(pgid) = run.harness_pgid {
+            kill_orphan_group(pgid as i32, &run.id);
+        }
+        let mut metadata = Map::new();
+        metadata.insert("reason".into(), json!(reason));
+        let finish = RunFinish {
+            status: RunStatus::Killed,
+            exit_code: Some(-9),
+            output_tail: run.output_tail.clone().unwrap_or_default(),
+            metadata,
+        };
+        store.finish_run(&run.id, &finish)?;
+    }
+    Ok(())
+}
+
+/// SIGKILLs a harness process group if it still exists and (on Linux) one of its members
+/// carries the run's id in its environment, so a reused process-group id is never hit.
+fn kill_orphan_group(pgid: i32, run_id: &str) {
+    let Some(pid) = Pid::from_raw(pgid) else {
+        return;
+    };
+    if rustix::process::test_kill_process_group(pid).is_err() {
+        return;
+    }
+    if !group_belongs_to_run(pgid, run_id) {
+        return;
+    }
+    let _ = kill_process_group(pid, Signal::KILL);
+}
+
+#[cfg(target_os = "linux")]
+fn group_belongs_to_run(pgid: i32, run_id: &str) -> bool {
+    let needle = format!("FORGE_RUN_ID={run_id}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // Fields after the ")" closing the command name: state ppid pgrp ...
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        let pgrp = rest
+            .split_whitespace()
+            .nth(2)
+            .and_then(|f| f.parse::<i32>().ok());
+        if pgrp != Some(pgid) {
+            continue;
+        }
+        if let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ"))
+            && environ
+                .split(|b| *b == 0)
+                .any(|var| var == needle.as_bytes())
+        {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(not(target_os = "linux"))]
+fn group_belongs_to_run(_pgid: i32, _run_id: &str) -> bool {
+    true
+}

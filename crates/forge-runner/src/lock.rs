@@ -1,0 +1,93 @@
+//! One runner per loop: an exclusive `flock` on `<data_dir>/run/<loop-id>.lock`, held for the
+//! runner's whole life. Liveness is "the lock is held", never "the pid exists".
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
+
+use rustix::fs::{FlockOperation, flock};
+
+use crate::RunnerError;
+use crate::paths::RunnerPaths;
+
+/// A held runner lock.
+#[derive(Debug)]
+pub struct LoopLock {
+    file: File,
+}
+
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    if let Some(parent) = path.parent() {
+        fs_err::create_dir_all(parent)?;
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+}
+
+impl LoopLock {
+    /// Tries to take the lock; `Ok(None)` when another process holds it.
+    pub fn try_acquire(paths: &RunnerPaths, loop_id: &str) -> Result<Option<Self>, RunnerError> {
+        let path = paths.lock_path(loop_id);
+        let file = open_lock_file(&path).map_err(|e| RunnerError::io(&path, e))?;
+        match flock(file.as_fd(), FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(Some(Self { file })),
+            Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
+            Err(e) => Err(RunnerError::io(&path, e.into())),
+        }
+    }
+
+    /// Adopts a lock inherited from the spawning CLI as file descriptor `fd`, verifying it is
+    /// held (taking it again on the same open file description succeeds only for its holder).
+    pub fn adopt(fd: RawFd) -> Result<Self, RunnerError> {
+        // SAFETY: the spawning CLI passed us this descriptor number explicitly (`--lock-fd`);
+        // we take ownership of it exactly once, here.
+        #[allow(unsafe_code)]
+        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+        let file = File::from(owned);
+        flock(file.as_fd(), FlockOperation::NonBlockingLockExclusive)
+            .map_err(|e| RunnerError::Lock(format!("inherited lock fd {fd} is not usable: {e}")))?;
+        rustix::io::fcntl_setfd(file.as_fd(), rustix::io::FdFlags::CLOEXEC)
+            .map_err(|e| RunnerError::Lock(format!("could not mark lock fd close-on-exec: {e}")))?;
+        Ok(Self { file })
+    }
+
+    /// Records the holder's pid in the lock file (diagnostics only).
+    pub fn write_pid(&mut self, pid: u32) {
+        let _ = self.file.set_len(0);
+        let _ = self.file.seek(SeekFrom::Start(0));
+        let _ = writeln!(self.file, "{pid}");
+    }
+
+    /// The descriptor, for handing to a spawned runner.
+    pub(crate) fn file(&self) -> &File {
+        &self.file
+    }
+}
+
+/// Whether a runner currently holds the loop's lock.
+pub fn runner_alive(paths: &RunnerPaths, loop_id: &str) -> bool {
+    let path = paths.lock_path(loop_id);
+    let Ok(file) = std::fs::OpenOptions::new().read(true).open(&path) else {
+        return false;
+    };
+    match flock(file.as_fd(), FlockOperation::NonBlockingLockShared) {
+        Ok(()) => false,
+        Err(rustix::io::Errno::WOULDBLOCK) => true,
+        Err(_) => false,
+    }
+}
+
+/// The pid written by the lock holder, if readable.
+pub fn lock_holder_pid(paths: &RunnerPaths, loop_id: &str) -> Option<i32> {
+    let mut text = String::new();
+    std::fs::File::open(paths.lock_path(loop_id))
+        .ok()?
+        .read_to_string(&mut text)
+        .ok()?;
+    text.trim().parse().ok()
+}

@@ -1,0 +1,364 @@
+//! One harness iteration: pick a profile, compose the prompt, run, record.
+
+use std::path::{Path, PathBuf};
+
+use forge_core::ids::new_id;
+use forge_core::ledger::LedgerEntry;
+use forge_core::model::{Loop, LoopRun, Profile, QueueItemStatus, QueueItemType, RunStatus};
+use forge_core::prompt::{compose, loop_context_block};
+use forge_core::queue::{Payload, QueuePlan};
+use forge_core::selection::{Candidate, Selection, select_pinned, select_round_robin};
+use forge_core::time::now_rfc3339;
+use forge_harness::{CommandInput, PromptDelivery, build_command};
+use forge_store::{RunFinish, Store, StoreError};
+use jiff::Timestamp;
+use serde_json::{Map, json};
+
+use super::Runner;
+use crate::RunnerError;
+use crate::exec::{ExecResult, Interrupt, NoObserver, RunHooks, Waiters, execute};
+use crate::logfile::create_private_dir;
+use crate::prompts::{read_base_prompt, read_prompt_file};
+
+/// What one call to [`Runner::iterate`] did.
+pub(crate) enum Step {
+    /// A harness ran.
+    Ran(Outcome),
+    /// No profile is available until the given time.
+    Wait(Timestamp, String),
+    /// Lost a race for a profile slot; plan again.
+    Retry,
+    /// The loop cannot go on (state `error`).
+    Fatal(String),
+}
+
+/// The parts of a finished run the runner still needs.
+pub(crate) struct Outcome {
+    pub(crate) interrupt: Option<Interrupt>,
+    pub(crate) tail: String,
+}
+
+/// Hooks the executor calls while the harness runs.
+struct Hooks<'s> {
+    store: &'s mut Store,
+    loop_id: &'s str,
+    run_id: &'s str,
+    consumed: &'s [String],
+}
+
+impl RunHooks for Hooks<'_> {
+    fn started(&mut self, pgid: i32) {
+        let _ = self.store.set_run_pgid(self.run_id, i64::from(pgid));
+    }
+
+    fn check(&mut self) -> Option<Interrupt> {
+        let pending = self.store.pending_items(self.loop_id).ok()?;
+        let item = pending
+            .iter()
+            .find(|i| i.item_type == QueueItemType::KillNow)
+            .or_else(|| {
+                pending.iter().find(|i| {
+                    i.item_type == QueueItemType::SteerMessage && !self.consumed.contains(&i.id)
+                })
+            })?;
+        let interrupt = match Payload::from_json(item.item_type, &item.payload).ok()? {
+            Payload::Kill { reason } => Interrupt::Kill {
+                reason: reason.unwrap_or_else(|| "operator".into()),
+            },
+            Payload::Steer { message } => Interrupt::Steer {
+                item_id: item.id.clone(),
+                message,
+                created_at: item.created_at.clone(),
+            },
+            _ => return None,
+        };
+        if matches!(interrupt, Interrupt::Steer { .. }) {
+            let _ = self.store.finish_items(
+                std::slice::from_ref(&item.id),
+                QueueItemStatus::Completed,
+                None,
+            );
+        }
+        Some(interrupt)
+    }
+}
+
+fn status_of(result: &ExecResult) -> RunStatus {
+    if result.interrupt.is_some() {
+        RunStatus::Killed
+    } else if result.exit_code == 0 {
+        RunStatus::Success
+    } else {
+        RunStatus::Error
+    }
+}
+
+impl Runner<'_> {
+    fn select_profile(&mut self, l: &Loop) -> Result<Result<Selection, String>, RunnerError> {
+        let now = Timestamp::now();
+        if let Some(profile_id) = &l.profile_id {
+            let profile = match self.store.get_profile(profile_id) {
+                Ok(p) => p,
+                Err(StoreError::NotFound { .. }) => {
+                    return Ok(Err(
+                        "pinned profile no longer exists; resume with a new --profile".into(),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let running = self.store.count_running_by_profile(&profile.id)?;
+            return Ok(Ok(select_pinned(&Candidate { profile, running }, now)));
+        }
+        let pool = match &l.pool_id {
+            Some(id) => match self.store.resolve_pool(id) {
+                Ok(p) => p,
+                Err(StoreError::NotFound { .. }) => {
+                    return Ok(Err("pool unavailable: the loop's pool was removed".into()));
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => match self.store.default_pool()? {
+                Some(p) => p,
+                None => {
+                    return Ok(Err(
+                        "pool unavailable: no default pool (create one with `forge pool create default`)".into(),
+                    ));
+                }
+            },
+        };
+        let members = self.store.list_pool_members(&pool.id)?;
+        if members.is_empty() {
+            return Ok(Err(format!(
+                "pool unavailable: pool {:?} has no profiles (add one with `forge pool add {} <profile>`)",
+                pool.name, pool.name
+            )));
+        }
+        let mut candidates = Vec::with_capacity(members.len());
+        for m in members {
+            let running = self.store.count_running_by_profile(&m.profile.id)?;
+            candidates.push(Candidate {
+                profile: m.profile,
+                running,
+            });
+        }
+        let last = pool
+            .metadata
+            .get("last_index")
+            .and_then(serde_json::Value::as_i64);
+        let selection = select_round_robin(&candidates, last, now);
+        if let Selection::Selected {
+            index: Some(index), ..
+        } = &selection
+        {
+            self.store.set_pool_cursor(&pool.id, *index)?;
+        }
+        Ok(Ok(selection))
+    }
+
+    /// The prompt text, its source file, its source kind and whether it overrides the base.
+    fn resolve_prompt(
+        &self,
+        l: &Loop,
+        plan: &QueuePlan,
+    ) -> Result<(String, Option<PathBuf>, &'static str, bool), String> {
+        let repo = Path::new(&l.repo_path);
+        if let Some((prompt, is_path)) = &plan.override_prompt {
+            let (text, path) = if *is_path {
+                let path = repo.join(prompt);
+                (
+                    read_prompt_file(&path).map_err(|e| format!("override prompt error: {e}"))?,
+                    Some(path),
+                )
+            } else {
+                (prompt.clone(), None)
+            };
+            if text.trim().is_empty() {
+                return Err("override prompt error: override prompt is empty".into());
+            }
+            return Ok((text, path, "override", true));
+        }
+        let (text, path) =
+            read_base_prompt(l).map_err(|e| format!("prompt resolution error: {e}"))?;
+        Ok((text, path, "base", false))
+    }
+
+    pub(super) fn iterate(&mut self, l: &Loop, plan: &QueuePlan) -> Result<Step, RunnerError> {
+        let profile: Profile = match self.select_profile(l)? {
+            Err(reason) => return Ok(Step::Fatal(format!("profile selection error: {reason}"))),
+            Ok(Selection::Wait { until, reason }) => return Ok(Step::Wait(until, reason)),
+            Ok(Selection::Selected { profile, .. }) => *profile,
+        };
+        let (base, source_path, source, is_override) = match self.resolve_prompt(l, plan) {
+            Ok(parts) => parts,
+            Err(reason) => return Ok(Step::Fatal(reason)),
+        };
+        let context = match (self.store.work_list(&l.id, 9), self.store.kv_list(&l.id)) {
+            (Ok(work), Ok(mem)) => loop_context_block(&work, &mem),
+            (Err(e), _) | (_, Err(e)) => {
+                self.log.line(&format!("memory injection failed: {e}"));
+                loop_context_block(&[], &[])
+            }
+        };
+        let prompt = compose(&base, &context, &plan.messages);
+
+        let run_id = new_id();
+        let mut metadata = Map::new();
+        metadata.insert("kind".into(), json!("main"));
+        metadata.insert("profile_name".into(), json!(profile.name));
+        metadata.insert("harness".into(), json!(profile.harness));
+        let run = LoopRun {
+            id: run_id.clone(),
+            loop_id: l.id.clone(),
+            profile_id: Some(profile.id.clone()),
+            status: RunStatus::Running,
+            prompt_source: source.into(),
+            prompt_path: source_path.as_ref().map(|p| p.display().to_string()),
+            prompt_override: is_override,
+            started_at: now_rfc3339(),
+            finished_at: None,
+            exit_code: None,
+            output_tail: None,
+            harness_pgid: None,
+            metadata,
+        };
+        if !self
+            .store
+            .create_run_checked(&run, profile.max_concurrency)?
+        {
+            return Ok(Step::Retry);
+        }
+
+        let prompt_file = self.paths.prompt_file(&l.id, &run_id);
+        let repo = PathBuf::from(&l.repo_path);
+        let built = build_command(&CommandInput {
+            profile: &profile,
+            loop_id: &l.id,
+            loop_name: &l.name,
+            repo_path: &repo,
+            run_id: &run_id,
+            prompt: &prompt,
+            prompt_file: &prompt_file,
+        });
+        let prepared = built.map_err(|e| e.to_string()).and_then(|cmd| {
+            if let PromptDelivery::File(path) | PromptDelivery::StdinAndFile(path) = &cmd.delivery {
+                write_prompt_file(path, &prompt)?;
+            }
+            Ok(cmd)
+        });
+        let cmd = match prepared {
+            Ok(cmd) => cmd,
+            Err(reason) => {
+                let finish = RunFinish {
+                    status: RunStatus::Error,
+                    exit_code: Some(-1),
+                    output_tail: reason.clone(),
+                    metadata: Map::new(),
+                };
+                self.store.finish_run(&run_id, &finish)?;
+                return Ok(Step::Fatal(format!("prompt delivery error: {reason}")));
+            }
+        };
+        if let PromptDelivery::StdinAndFile(path) = &cmd.delivery {
+            self.log.line(&format!(
+                "prompt is {} bytes, too large for the environment; delivered on stdin and in {}",
+                prompt.len(),
+                path.display()
+            ));
+        }
+
+        self.store.update_loop(
+            &l.id,
+            &forge_store::LoopUpdate::state(forge_core::model::LoopState::Running),
+        )?;
+        self.log
+            .line(&format!("run {run_id} start (profile={})", profile.name));
+        let result = {
+            let mut hooks = Hooks {
+                store: &mut self.store,
+                loop_id: &l.id,
+                run_id: &run_id,
+                consumed: &plan.consumed_ids,
+            };
+            let mut waiters = Waiters {
+                wake: &mut self.wake,
+                signals: &mut self.signals,
+            };
+            execute(
+                &cmd,
+                &repo,
+                &mut self.log,
+                &mut waiters,
+                &mut hooks,
+                &mut NoObserver,
+            )
+        };
+        let status = status_of(&result);
+        self.log.line(&format!(
+            "run {run_id} {} (exit {}{})",
+            status,
+            result.exit_code,
+            result
+                .error_text
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        ));
+        let finish = RunFinish {
+            status,
+            exit_code: Some(result.exit_code),
+            output_tail: result.tail.clone(),
+            metadata: Map::new(),
+        };
+        self.store.finish_run(&run_id, &finish)?;
+        self.record_iteration(true, result.exit_code, result.error_text.clone())?;
+        self.store
+            .finish_items(&plan.consumed_ids, QueueItemStatus::Completed, None)?;
+
+        let (git_status, git_diff_stat) = crate::ledger::git_summary(&repo);
+        let entry = LedgerEntry {
+            written_at: now_rfc3339(),
+            run_id: run_id.clone(),
+            loop_name: l.name.clone(),
+            status: status.to_string(),
+            profile: profile.name.clone(),
+            harness: profile.harness.clone(),
+            auth_kind: profile.auth_kind.clone().unwrap_or_default(),
+            prompt_source: source.into(),
+            prompt_path: source_path
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            prompt_override: is_override,
+            started_at: run.started_at.clone(),
+            finished_at: Some(now_rfc3339()),
+            exit_code: Some(result.exit_code),
+            extra_fields: Vec::new(),
+            output_tail: result.tail.clone(),
+            git_status,
+            git_diff_stat,
+        };
+        if let Err(e) = crate::ledger::append(&self.ledger_path, &entry) {
+            self.log.line(&format!("ledger append failed: {e}"));
+        }
+        Ok(Step::Ran(Outcome {
+            interrupt: result.interrupt,
+            tail: result.tail,
+        }))
+    }
+}
+
+fn write_prompt_file(path: &Path, prompt: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent() {
+        create_private_dir(parent).map_err(|e| e.to_string())?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(prompt.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
