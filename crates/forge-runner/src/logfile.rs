@@ -13,6 +13,9 @@ use crate::RunnerError;
 #[derive(Debug)]
 pub(crate) struct LoopLog {
     file: File,
+    /// False after raw output that did not end in a newline, so the next control line starts
+    /// on a line of its own.
+    at_line_start: bool,
 }
 
 impl LoopLog {
@@ -26,17 +29,25 @@ impl LoopLog {
             .mode(0o600)
             .open(path)
             .map_err(|e| RunnerError::io(path, e))?;
-        Ok(Self { file })
+        Ok(Self {
+            file,
+            at_line_start: true,
+        })
     }
 
     /// Writes `[<now>] <message>`.
     pub(crate) fn line(&mut self, message: &str) {
-        let _ = writeln!(self.file, "[{}] {message}", now_rfc3339());
+        let lead = if self.at_line_start { "" } else { "\n" };
+        let _ = writeln!(self.file, "{lead}[{}] {message}", now_rfc3339());
+        self.at_line_start = true;
     }
 
     /// Appends raw harness output.
     pub(crate) fn raw(&mut self, bytes: &[u8]) {
-        let _ = self.file.write_all(bytes);
+        if let Some(last) = bytes.last() {
+            let _ = self.file.write_all(bytes);
+            self.at_line_start = *last == b'\n';
+        }
     }
 }
 

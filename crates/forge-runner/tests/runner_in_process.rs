@@ -1,0 +1,287 @@
+//! Runner behaviour exercised in-process against a real SQLite file and real harness processes.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use forge_core::ids::{new_id, new_short_id};
+use forge_core::model::{Loop, LoopState, Profile, PromptMode, RunStatus};
+use forge_core::queue::Payload;
+use forge_core::time::now_rfc3339;
+use forge_runner::{RunMode, RunnerPaths, control, run_loop};
+use forge_store::Store;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    repo: PathBuf,
+    paths: RunnerPaths,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let data = dir.path().join("data");
+    let paths = RunnerPaths {
+        data_dir: data.clone(),
+        db_path: data.join("forge.db"),
+        busy_timeout_ms: 5000,
+        config_path: None,
+    };
+    Fixture {
+        _dir: dir,
+        repo,
+        paths,
+    }
+}
+
+fn add_loop(
+    f: &Fixture,
+    name: &str,
+    template: &str,
+    interval: i64,
+    max_iterations: i64,
+) -> (Store, Loop) {
+    let mut store = Store::open(&f.paths.db_path, 5000).unwrap();
+    let now = now_rfc3339();
+    let profile = Profile {
+        id: new_id(),
+        name: format!("{name}-profile"),
+        harness: "command".into(),
+        auth_kind: None,
+        auth_home: None,
+        prompt_mode: PromptMode::Stdin,
+        command_template: template.into(),
+        model: None,
+        extra_args: vec![],
+        env: Default::default(),
+        max_concurrency: 1,
+        cooldown_until: None,
+        created_at: now.clone(),
+        updated_at: now.clone(),
+    };
+    store.insert_profile(&profile).unwrap();
+    let l = Loop {
+        id: new_id(),
+        short_id: new_short_id(),
+        name: name.into(),
+        repo_path: f.repo.display().to_string(),
+        base_prompt_path: None,
+        base_prompt_msg: Some("Say the magic word.".into()),
+        interval_seconds: interval,
+        max_iterations,
+        max_runtime_seconds: 0,
+        pool_id: None,
+        profile_id: Some(profile.id.clone()),
+        state: LoopState::Stopped,
+        last_run_at: None,
+        last_exit_code: None,
+        last_error: None,
+        log_path: None,
+        ledger_path: None,
+        tags: vec![],
+        metadata: Default::default(),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    store.insert_loop(&l).unwrap();
+    (store, l)
+}
+
+fn wait_for(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cond()
+}
+
+/// Non-zombie processes whose process group is `pgid`.
+fn live_group_members(pgid: i32) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.get(2).and_then(|f| f.parse::<i32>().ok()) == Some(pgid) && fields[0] != "Z" {
+            out.push(stat.clone());
+        }
+    }
+    out
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+#[test]
+fn single_iteration_records_run_log_and_ledger() {
+    let f = fixture();
+    let (store, l) = add_loop(&f, "single-one", "cat; echo done-$FORGE_LOOP_NAME", 0, 0);
+    let end = run_loop(&f.paths, &l.id, RunMode::Single).unwrap();
+    assert_eq!(end.state, LoopState::Stopped);
+    let runs = store.list_runs(&l.id, 0).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, RunStatus::Success);
+    assert_eq!(runs[0].exit_code, Some(0));
+    let tail = runs[0].output_tail.clone().unwrap();
+    assert!(
+        tail.starts_with("Say the magic word.\n\n## Loop Context (persistent)"),
+        "{tail}"
+    );
+    assert!(tail.ends_with("done-single-one"), "{tail}");
+    let got = store.get_loop(&l.id).unwrap();
+    assert_eq!(got.state, LoopState::Stopped);
+    assert_eq!(got.iteration_count(), 1);
+    let ledger = read(&f.repo.join(".forge/ledgers/single-one.md"));
+    assert!(
+        ledger.starts_with(&format!("---\nloop_id: {}\nloop_name: single-one\n", l.id)),
+        "{ledger}"
+    );
+    assert!(ledger.contains("- status: success\n- profile: single-one-profile\n- harness: command\n- prompt_source: base\n- prompt_override: false\n"), "{ledger}");
+    let log = read(&f.paths.data_dir.join("logs/loops/single-one.log"));
+    assert!(log.contains("] loop started\n"), "{log}");
+    assert!(log.contains("done-single-one\n"), "{log}");
+}
+
+#[test]
+fn messages_are_appended_once_and_max_iterations_stops() {
+    let f = fixture();
+    let (mut store, l) = add_loop(&f, "msgs", "cat", 0, 2);
+    control::send(
+        &mut store,
+        &f.paths,
+        &l.id,
+        &[Payload::Message {
+            text: "first note".into(),
+        }],
+    )
+    .unwrap();
+    let end = run_loop(&f.paths, &l.id, RunMode::Background { lock_fd: None }).unwrap();
+    assert_eq!(end.reason, "max iterations reached (2)");
+    let runs = store.list_runs(&l.id, 0).unwrap();
+    assert_eq!(runs.len(), 2);
+    let newest = runs[0].output_tail.clone().unwrap();
+    let oldest = runs[1].output_tail.clone().unwrap();
+    assert!(oldest.contains("## Operator Message ("), "{oldest}");
+    assert!(oldest.ends_with("first note"), "{oldest}");
+    assert!(!newest.contains("first note"), "{newest}");
+    assert!(store.pending_items(&l.id).unwrap().is_empty());
+    assert_eq!(
+        store.get_loop(&l.id).unwrap().last_error.as_deref(),
+        Some("max iterations reached (2)")
+    );
+}
+
+#[test]
+fn kill_ends_a_running_harness_group_within_a_second() {
+    let f = fixture();
+    let (mut store, l) = add_loop(&f, "killme", "sleep 600 & sleep 600; wait", 0, 0);
+    let paths = f.paths.clone();
+    let id = l.id.clone();
+    let handle =
+        std::thread::spawn(move || run_loop(&paths, &id, RunMode::Background { lock_fd: None }));
+    assert!(wait_for(Duration::from_secs(5), || {
+        store
+            .running_runs(&l.id)
+            .unwrap()
+            .first()
+            .and_then(|r| r.harness_pgid)
+            .is_some()
+    }));
+    let pgid = store.running_runs(&l.id).unwrap()[0].harness_pgid.unwrap();
+    let started = Instant::now();
+    let current = store.get_loop(&l.id).unwrap();
+    control::kill(&mut store, &f.paths, &current).unwrap();
+    let elapsed = started.elapsed();
+    let end = handle.join().unwrap().unwrap();
+    assert!(elapsed < Duration::from_secs(1), "kill took {elapsed:?}");
+    assert_eq!(end.state, LoopState::Stopped);
+    let pid = rustix::process::Pid::from_raw(pgid as i32).unwrap();
+    assert!(
+        live_group_members(pgid as i32).is_empty(),
+        "harness group survived: {:?}",
+        live_group_members(pgid as i32)
+    );
+    let _ = pid;
+    let run = &store.list_runs(&l.id, 0).unwrap()[0];
+    assert_eq!(run.status, RunStatus::Killed);
+    assert_eq!(store.get_loop(&l.id).unwrap().state, LoopState::Stopped);
+}
+
+#[test]
+fn stop_while_sleeping_takes_effect_at_once() {
+    let f = fixture();
+    let (mut store, l) = add_loop(&f, "sleeper", "true", 3600, 0);
+    let paths = f.paths.clone();
+    let id = l.id.clone();
+    let handle =
+        std::thread::spawn(move || run_loop(&paths, &id, RunMode::Background { lock_fd: None }));
+    assert!(wait_for(Duration::from_secs(5), || store
+        .list_runs(&l.id, 0)
+        .unwrap()
+        .first()
+        .is_some_and(|r| r.status == RunStatus::Success)));
+    let started = Instant::now();
+    control::stop(&mut store, &f.paths, &l).unwrap();
+    let end = handle.join().unwrap().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "stop took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(end.reason, "graceful stop requested");
+}
+
+#[test]
+fn steer_interrupts_and_restarts_with_the_message() {
+    let f = fixture();
+    let (mut store, l) = add_loop(&f, "steered", "cat; sleep 600", 0, 2);
+    let paths = f.paths.clone();
+    let id = l.id.clone();
+    let handle =
+        std::thread::spawn(move || run_loop(&paths, &id, RunMode::Background { lock_fd: None }));
+    let log_path = f.paths.data_dir.join("logs/loops/steered.log");
+    assert!(wait_for(Duration::from_secs(5), || read(&log_path)
+        .contains("Say the magic word.")));
+    let started = Instant::now();
+    control::send(
+        &mut store,
+        &f.paths,
+        &l.id,
+        &[Payload::Steer {
+            message: "change course".into(),
+        }],
+    )
+    .unwrap();
+    assert!(wait_for(Duration::from_secs(3), || read(&log_path)
+        .contains("change course")));
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "steer took {:?}",
+        started.elapsed()
+    );
+    let runs = store.list_runs(&l.id, 0).unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1].status, RunStatus::Killed);
+    control::kill(&mut store, &f.paths, &l).unwrap();
+    handle.join().unwrap().unwrap();
+    let log = read(&log_path);
+    let second = log.split("run interrupted: steer").nth(1).unwrap();
+    assert!(second.contains("## Operator Message ("), "{second}");
+    assert!(
+        second.contains("## Interrupt Context\n\nTimestamp: "),
+        "{second}"
+    );
+    assert!(
+        second.contains("### Log Tail\n\n```\nSay the magic word."),
+        "{second}"
+    );
+    assert!(second.contains("\n\nchange course\n"), "{second}");
+}
