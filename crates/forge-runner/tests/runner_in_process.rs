@@ -1,5 +1,7 @@
 //! Runner behaviour exercised in-process against a real SQLite file and real harness processes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
