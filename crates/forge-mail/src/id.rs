@@ -2,8 +2,8 @@
 //!
 //! The counter is pre-incremented, so the first id a process makes ends in `0001`, exactly like the
 //! reference. Because every CLI call is a new process, `-0001` is common and writers in the same
-//! second collide; the store retries on a taken name. To keep retries short under heavy contention,
-//! [`scatter_counter`] moves the counter to a random point after a collision.
+//! second collide; the store then takes the first free sequence number of that second, so ids keep
+//! following send order within a second.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -18,14 +18,22 @@ pub const ID_LEN: usize = 20;
 
 /// Makes the next id for `now` (UTC), advancing the per-process counter.
 pub fn generate_id(now: Timestamp) -> String {
-    let seq = COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_add(1) % 10_000;
-    format!("{}-{seq:04}", now.strftime("%Y%m%d-%H%M%S"))
+    format_id(now, next_seq())
 }
 
-/// Moves the counter to a random value; called after an id collision so that many fresh processes
-/// writing in the same second stop racing for the same low sequence numbers.
-pub(crate) fn scatter_counter() {
-    COUNTER.store(fastrand::u32(..10_000), Ordering::Relaxed);
+/// Advances the per-process counter and returns its new value (`1` first, wrapping at 10000).
+pub(crate) fn next_seq() -> u32 {
+    COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_add(1) % 10_000
+}
+
+/// Moves the counter so the next [`next_seq`] returns `seq + 1`.
+pub(crate) fn set_counter(seq: u32) {
+    COUNTER.store(seq % 10_000, Ordering::Relaxed);
+}
+
+/// The id for `now` with sequence number `seq` (taken modulo 10000).
+pub(crate) fn format_id(now: Timestamp, seq: u32) -> String {
+    format!("{}-{:04}", now.strftime("%Y%m%d-%H%M%S"), seq % 10_000)
 }
 
 /// True if `id` has the exact `YYYYMMDD-HHMMSS-NNNN` shape.

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{MailError, Result};
-use crate::id::{generate_id, scatter_counter};
+use crate::id::{format_id, next_seq, set_counter};
 use crate::message::{Message, encode_message, encode_pretty};
 use crate::names::{Target, normalize_name};
 use crate::root::{MailEnv, derive_project_id};
@@ -191,6 +191,7 @@ impl Store {
             host: draft.host,
             tags: draft.tags,
         };
+        let mut seq = next_seq();
         for attempt in 0..MAX_ID_ATTEMPTS {
             // A retry uses a fresh clock reading, so ids never sort before `time`.
             let now = if attempt == 0 {
@@ -198,12 +199,17 @@ impl Store {
             } else {
                 Timestamp::now()
             };
-            message.id = generate_id(now);
+            message.id = format_id(now, seq);
             let text = encode_message(&message)?;
             let path = dir.join(format!("{}.json", message.id));
             match write_exclusive(&path, text.as_bytes(), mode) {
                 Ok(()) => return Ok(message),
-                Err(err) if err.kind() == ErrorKind::AlreadyExists => scatter_counter(),
+                Err(err) if err.kind() == ErrorKind::AlreadyExists => {
+                    let second = &message.id[..message.id.len() - 4];
+                    seq = first_free_seq(&dir, second, seq)
+                        .unwrap_or_else(|| fastrand::u32(1..10_000));
+                    set_counter(seq);
+                }
                 Err(err) => return Err(err.into()),
             }
         }
@@ -237,6 +243,36 @@ impl Store {
         write_exclusive(&path, encode_message(message)?.as_bytes(), mode)?;
         Ok(path)
     }
+}
+
+/// The first free sequence number after `taken` among `<second><NNNN>.json` in `dir`, assuming
+/// (as every writer here allocates the first free number) that taken numbers form a run; an
+/// exponential then binary search needs only a few `stat` calls even with thousands taken.
+/// `None` if the second's numbers are exhausted.
+fn first_free_seq(dir: &Path, second: &str, taken: u32) -> Option<u32> {
+    let exists = |seq: u32| {
+        dir.join(format!("{second}{seq:04}.json"))
+            .symlink_metadata()
+            .is_ok()
+    };
+    let (mut lo, mut step) = (taken, 1u32);
+    let mut hi = taken + 1;
+    while hi <= 9_999 && exists(hi) {
+        lo = hi;
+        step = step.saturating_mul(2);
+        hi = taken.saturating_add(step).min(9_999);
+        if hi == lo {
+            return None;
+        }
+    }
+    if hi > 9_999 {
+        return None;
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if exists(mid) { lo = mid } else { hi = mid }
+    }
+    Some(hi)
 }
 
 fn read_project(path: &Path) -> Result<ProjectFile> {
@@ -382,6 +418,34 @@ mod tests {
                 msg
             );
         }
+    }
+
+    #[test]
+    fn colliding_sends_in_one_second_keep_send_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let second = "20260210-120808-";
+        for seq in 1..=37 {
+            fs_err::write(dir.join(format!("{second}{seq:04}.json")), "{}").unwrap();
+        }
+        assert_eq!(first_free_seq(dir, second, 1), Some(38));
+        assert_eq!(first_free_seq(dir, second, 37), Some(38));
+        assert_eq!(first_free_seq(dir, "20260210-120809-", 5), Some(6));
+        fs_err::write(dir.join(format!("{second}9999.json")), "{}").unwrap();
+        assert_eq!(first_free_seq(dir, second, 9_999), None);
+        // Many saves within one second: ids follow save order.
+        let store = Store::open(tmp.path().join("p"));
+        let ids: Vec<String> = (0..40)
+            .map(|i| {
+                store
+                    .save(Draft::new("a", Target::Topic("t".into()), json!(i)))
+                    .unwrap()
+                    .id
+            })
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
     }
 
     #[test]

@@ -25,9 +25,6 @@ pub const RESCAN_WITH_EVENTS: Duration = Duration::from_millis(250);
 pub const RESCAN_POLLING: Duration = Duration::from_millis(100);
 /// How long an unparseable file is retried (a foreign writer may still be writing it).
 const PARSE_GRACE: Duration = Duration::from_secs(2);
-/// Files in the starting snapshot modified this close before the start still count as new,
-/// because the kernel stamps files with a coarse clock.
-const START_SLACK: Duration = Duration::from_millis(10);
 /// A directory whose mtime is this recent is rescanned even if its mtime did not change.
 const DIR_MTIME_TRUST: Duration = Duration::from_secs(2);
 
@@ -57,9 +54,9 @@ impl Watcher {
     /// Watches for messages that arrive from now on (`fmail watch`). Files already present count as
     /// new only if modified after the start.
     pub fn from_now(store: &Store, scope: Scope) -> Result<Self> {
-        let start = SystemTime::now()
-            .checked_sub(START_SLACK)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
+        // File times come from a coarse kernel clock that never runs ahead of this one, so a file
+        // written before this instant never looks newer than it.
+        let start = SystemTime::now();
         let mut watcher = Self::new(store, scope)?;
         let listing = watcher.store.list(&watcher.scope)?;
         for entry in &listing.entries {
