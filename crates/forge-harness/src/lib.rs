@@ -6,6 +6,7 @@
 //! profile plus a composed prompt into the exact process to start; the runner spawns it.
 
 pub mod command;
+pub mod parse;
 pub mod presets;
 
 pub use command::{BuiltCommand, CommandError, CommandInput, PromptDelivery, build_command};

@@ -1,0 +1,256 @@
+//! Claude Code `-p --output-format stream-json --verbose`.
+//!
+//! `system/init` names the model and session; `assistant` events carry content blocks and
+//! per-message usage (one event per block, repeating the message's usage); `user` events carry
+//! tool results; the final `result` has the totals (`usage`, `total_cost_usd`, `num_turns`,
+//! `duration_ms`), the answer and `is_error`. `rate_limit_event` with status `rejected` is the
+//! definitive limit signal; `resetsAt` is epoch seconds.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::common::{
+    Evidence, LimitSignal, args_line, content_text, error_message, f, json_object, n, one_line, s,
+};
+use super::reset::timestamp_from_epoch;
+use super::{ExitInfo, Parser, RunReport, Usage};
+
+/// Parser for Claude Code's stream-json output.
+#[derive(Debug)]
+pub(crate) struct ClaudeParser {
+    ev: Evidence,
+    /// Usage per assistant message id (for runs that end without a `result`).
+    per_message: HashMap<String, Usage>,
+    saw_result: bool,
+    last_assistant_text: Option<String>,
+}
+
+impl Default for ClaudeParser {
+    fn default() -> Self {
+        ClaudeParser {
+            ev: Evidence::new("claude"),
+            per_message: HashMap::new(),
+            saw_result: false,
+            last_assistant_text: None,
+        }
+    }
+}
+
+/// Claude's usage object (`input_tokens`, `cache_*_input_tokens`, ...).
+fn usage_of(value: &Value) -> Usage {
+    Usage {
+        input_tokens: n(value, "input_tokens"),
+        output_tokens: n(value, "output_tokens"),
+        cache_read_tokens: n(value, "cache_read_input_tokens"),
+        cache_write_tokens: n(value, "cache_creation_input_tokens"),
+        ..Usage::default()
+    }
+}
+
+impl ClaudeParser {
+    fn assistant(&mut self, event: &Value) -> Option<String> {
+        let message = event.get("message")?;
+        self.ev.set_model(s(message, "model"));
+        if let (Some(id), Some(usage)) = (s(message, "id"), message.get("usage")) {
+            self.per_message.insert(id.to_string(), usage_of(usage));
+        }
+        let mut lines = Vec::new();
+        for block in message
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            match s(block, "type") {
+                Some("text") => {
+                    let text = s(block, "text").unwrap_or("");
+                    if !text.trim().is_empty() {
+                        self.last_assistant_text = Some(text.to_string());
+                        lines.push(format!("assistant: {}", one_line(text)));
+                    }
+                }
+                Some("tool_use") => lines.push(format!(
+                    "tool: {} {}",
+                    s(block, "name").unwrap_or("?"),
+                    args_line(block.get("input"))
+                )),
+                Some("thinking") => {
+                    let text = s(block, "thinking").unwrap_or("");
+                    if !text.trim().is_empty() {
+                        lines.push(format!("thinking: {}", one_line(text)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Claude reports API failures as a synthetic assistant message with an `error` tag.
+        if event.get("error").is_some_and(|e| !e.is_null())
+            && let Some(text) = &self.last_assistant_text
+        {
+            self.ev.error(text.clone());
+        }
+        (!lines.is_empty()).then(|| lines.join("\n"))
+    }
+
+    fn user(&mut self, event: &Value) -> Option<String> {
+        let content = event.get("message")?.get("content")?.as_array()?;
+        let lines: Vec<String> = content
+            .iter()
+            .filter(|b| s(b, "type") == Some("tool_result"))
+            .map(|block| {
+                let text = content_text(block.get("content"));
+                let label = if block.get("is_error").and_then(Value::as_bool) == Some(true) {
+                    "result (error)"
+                } else {
+                    "result"
+                };
+                format!("{label}: {}", one_line(&text))
+            })
+            .collect();
+        (!lines.is_empty()).then(|| lines.join("\n"))
+    }
+
+    fn result(&mut self, event: &Value) -> Option<String> {
+        self.saw_result = true;
+        let subtype = s(event, "subtype").unwrap_or("");
+        let is_error = event
+            .get("is_error")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+            || subtype.starts_with("error");
+        let text = s(event, "result").map(str::to_string);
+        if let Some(usage) = event.get("usage") {
+            let totals = usage_of(usage);
+            let ev = &mut self.ev.usage;
+            ev.input_tokens = totals.input_tokens;
+            ev.output_tokens = totals.output_tokens;
+            ev.cache_read_tokens = totals.cache_read_tokens;
+            ev.cache_write_tokens = totals.cache_write_tokens;
+        }
+        if let Some(cost) = f(event, "total_cost_usd").or_else(|| f(event, "cost_usd")) {
+            self.ev.usage.cost_usd = Some(cost);
+        }
+        if let Some(turns) = event.get("num_turns").and_then(Value::as_u64) {
+            self.ev.usage.turns = u32::try_from(turns).ok();
+        }
+        if let Some(ms) = event.get("duration_ms").and_then(Value::as_u64) {
+            self.ev.usage.duration_ms = Some(ms);
+        }
+        self.ev.set_session(s(event, "session_id"));
+        if is_error {
+            let mut message = text.clone().unwrap_or_default();
+            if let Some(errors) = event.get("errors").and_then(Value::as_array) {
+                for e in errors.iter().filter_map(Value::as_str) {
+                    message = if message.is_empty() {
+                        e.to_string()
+                    } else {
+                        format!("{message}\n{e}")
+                    };
+                }
+            }
+            if message.is_empty() {
+                message = format!("claude ended with {subtype}");
+            }
+            self.ev.error(message.clone());
+            self.ev.verdict = Some(false);
+            self.ev.final_text = text;
+            Some(format!(
+                "[result] error ({subtype}): {}",
+                one_line(&message)
+            ))
+        } else {
+            self.ev.verdict = Some(true);
+            self.ev.final_text = text;
+            let u = &self.ev.usage;
+            let cost = u
+                .cost_usd
+                .map(|c| format!(" · ${c:.4}"))
+                .unwrap_or_default();
+            Some(format!(
+                "[result] success · {} turns · {} in / {} out tokens{cost}",
+                u.turns.unwrap_or(0),
+                u.input_tokens + u.cache_read_tokens + u.cache_write_tokens,
+                u.output_tokens
+            ))
+        }
+    }
+
+    fn rate_limit(&mut self, event: &Value) -> Option<String> {
+        let info = event.get("rate_limit_info").unwrap_or(event);
+        let status = s(info, "status").unwrap_or("?");
+        let resets_at = info
+            .get("resetsAt")
+            .and_then(Value::as_i64)
+            .and_then(timestamp_from_epoch);
+        let window = s(info, "rateLimitType").map(str::to_string);
+        if status == "rejected" {
+            self.ev.limit = Some(LimitSignal {
+                resets_at,
+                window: window.clone(),
+                ..LimitSignal::default()
+            });
+        }
+        let resets = resets_at
+            .map(|t| format!(" resets {t}"))
+            .unwrap_or_default();
+        Some(format!(
+            "[rate limit] {status} {}{resets}",
+            window.unwrap_or_default()
+        ))
+    }
+}
+
+impl Parser for ClaudeParser {
+    fn feed_line(&mut self, line: &str) -> Option<String> {
+        let Some(event) = json_object(line) else {
+            return self.ev.stray(line);
+        };
+        match s(&event, "type") {
+            Some("system") => {
+                self.ev.set_session(s(&event, "session_id"));
+                self.ev.set_model(s(&event, "model"));
+                match s(&event, "subtype") {
+                    Some("init") => Some(format!(
+                        "[init] model {} · session {}",
+                        s(&event, "model").unwrap_or("?"),
+                        s(&event, "session_id").unwrap_or("?")
+                    )),
+                    Some(other) => Some(format!("[system] {other}")),
+                    None => None,
+                }
+            }
+            Some("assistant") => self.assistant(&event),
+            Some("user") => self.user(&event),
+            Some("result") => self.result(&event),
+            Some("rate_limit_event") => self.rate_limit(&event),
+            Some("stream_event") => None,
+            Some("error") => {
+                let message = error_message(Some(&event)).unwrap_or_else(|| line.to_string());
+                self.ev.error(message.clone());
+                Some(format!("[error] {}", one_line(&message)))
+            }
+            _ => Some(line.to_string()),
+        }
+    }
+
+    fn finish(mut self: Box<Self>, exit: ExitInfo) -> RunReport {
+        if !self.saw_result {
+            // No totals: sum the per-message usage seen so far.
+            for usage in self.per_message.values() {
+                let total = &mut self.ev.usage;
+                total.input_tokens += usage.input_tokens;
+                total.output_tokens += usage.output_tokens;
+                total.cache_read_tokens += usage.cache_read_tokens;
+                total.cache_write_tokens += usage.cache_write_tokens;
+            }
+            if !self.per_message.is_empty() {
+                self.ev.usage.turns = u32::try_from(self.per_message.len()).ok();
+            }
+            if self.ev.final_text.is_none() {
+                self.ev.final_text = self.last_assistant_text.take();
+            }
+        }
+        self.ev.finish(&exit)
+    }
+}
