@@ -1,1 +1,5 @@
-fn main() {}
+//! The `forge` binary: everything lives in the `forge_cli` library.
+
+fn main() -> std::process::ExitCode {
+    forge_cli::main()
+}

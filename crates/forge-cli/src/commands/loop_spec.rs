@@ -1,0 +1,305 @@
+//! Creating and starting loops, shared by `up`, `scale` and `resume`: flag validation (all of
+//! it before anything is created), loop rows, the initial-wait pause and the detached runner.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use forge_core::duration::parse_duration_secs_ceil;
+use forge_core::ids::{new_id, new_short_id};
+use forge_core::model::{Loop, LoopState};
+use forge_core::queue::Payload;
+use forge_core::slug::slugify;
+use forge_core::time::now_rfc3339;
+use forge_runner::prompts::resolve_prompt_ref;
+use forge_runner::{RunnerError, RunnerPaths, spawn_runner};
+use forge_store::{LoopUpdate, Store};
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::error::CliError;
+
+/// The loop-shaping flags of `up` and `scale`.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct CreateArgs {
+    /// Pool to rotate profiles from (default: the default pool)
+    #[arg(long, value_name = "POOL")]
+    pub(crate) pool: Option<String>,
+    /// Pin the loop to one profile
+    #[arg(long, value_name = "PROFILE")]
+    pub(crate) profile: Option<String>,
+    /// Prompt file (relative to the repo) or name in .forge/prompts
+    #[arg(long, value_name = "PATH|NAME")]
+    pub(crate) prompt: Option<String>,
+    /// Inline prompt text
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) prompt_msg: Option<String>,
+    /// Sleep between iterations, e.g. 30s, 5m, 0 (default: loop_defaults.interval, 30s)
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) interval: Option<String>,
+    /// Pause before the first iteration
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) initial_wait: Option<String>,
+    /// Stop after this much runtime (0 = no limit)
+    #[arg(short = 'r', long, value_name = "DURATION")]
+    pub(crate) max_runtime: Option<String>,
+    /// Stop after this many iterations (0 = no limit)
+    #[arg(short = 'i', long, value_name = "N", allow_negative_numbers = true)]
+    pub(crate) max_iterations: Option<i64>,
+    /// Comma-separated tags
+    #[arg(long, value_name = "TAGS", value_delimiter = ',')]
+    pub(crate) tags: Vec<String>,
+    /// Who owns the runner: local (the only owner so far), daemon or auto
+    #[arg(long, value_name = "OWNER")]
+    pub(crate) spawn_owner: Option<String>,
+}
+
+/// Validated creation parameters.
+#[derive(Debug, Clone)]
+pub(crate) struct LoopPlan {
+    pool_id: Option<String>,
+    profile_id: Option<String>,
+    prompt_path: Option<String>,
+    prompt_msg: Option<String>,
+    interval: i64,
+    initial_wait: i64,
+    max_runtime: i64,
+    max_iterations: i64,
+    tags: Vec<String>,
+}
+
+fn duration_flag(flag: &str, value: &str) -> Result<i64, CliError> {
+    let secs = parse_duration_secs_ceil(value)
+        .map_err(|e| CliError::invalid(format!("invalid {flag}: {e}")))?;
+    if secs < 0 {
+        return Err(CliError::invalid(format!(
+            "{flag} must be >= 0 (got {value})"
+        )));
+    }
+    Ok(secs)
+}
+
+/// Checks `--spawn-owner`: `local` (or nothing) is fine, `auto` falls back to local with a
+/// warning, `daemon` fails because Forge has no daemon yet.
+pub(crate) fn check_spawn_owner(ctx: &Ctx, owner: Option<&str>) -> Result<(), CliError> {
+    match owner.map(str::trim) {
+        None | Some("local") => Ok(()),
+        Some("auto") => {
+            if !ctx.printer.is_json() {
+                ctx.printer.warn(
+                    "forge has no daemon yet, falling back to local spawn (--spawn-owner auto)",
+                );
+            }
+            Ok(())
+        }
+        Some("daemon") => Err(CliError::new(
+            "--spawn-owner daemon is unavailable: forge has no daemon yet",
+        )
+        .hint(
+            "Use --spawn-owner local (the default): runners are detached and survive the terminal.",
+        )),
+        Some(other) => Err(CliError::invalid(format!(
+            "invalid --spawn-owner \"{other}\" (valid: local|daemon|auto)"
+        ))),
+    }
+}
+
+/// Trims, drops empty and de-duplicates tags, keeping their order.
+fn clean_tags(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if !out.iter().any(|t| t == tag) {
+            out.push(tag.to_string());
+        }
+    }
+    out
+}
+
+/// Validates every creation flag against the store and the repo; creates nothing.
+pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPlan, CliError> {
+    if args.pool.is_some() && args.profile.is_some() {
+        return Err(CliError::invalid(
+            "use either --pool or --profile, not both",
+        ));
+    }
+    check_spawn_owner(ctx, args.spawn_owner.as_deref())?;
+    let interval = match &args.interval {
+        Some(v) => duration_flag("--interval", v)?,
+        None => {
+            let setting = &ctx.settings.interval;
+            duration_flag(
+                &format!("loop_defaults.interval (from {})", setting.source),
+                &setting.value,
+            )?
+        }
+    };
+    let initial_wait = args
+        .initial_wait
+        .as_deref()
+        .map(|v| duration_flag("--initial-wait", v))
+        .transpose()?
+        .unwrap_or(0);
+    let max_runtime = args
+        .max_runtime
+        .as_deref()
+        .map(|v| duration_flag("--max-runtime", v))
+        .transpose()?
+        .unwrap_or(0);
+    let max_iterations = args.max_iterations.unwrap_or(0);
+    if max_iterations < 0 {
+        return Err(CliError::invalid(format!(
+            "--max-iterations must be >= 0 (got {max_iterations})"
+        )));
+    }
+    let repo = ctx.cwd();
+    let (prompt_ref, prompt_msg) = if args.prompt.is_some() || args.prompt_msg.is_some() {
+        (args.prompt.clone(), args.prompt_msg.clone())
+    } else {
+        (
+            ctx.settings.prompt.value.clone(),
+            ctx.settings.prompt_msg.value.clone(),
+        )
+    };
+    let prompt_msg = prompt_msg.filter(|m| !m.trim().is_empty());
+    let prompt_path = match prompt_ref.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(p) => Some(resolve_prompt_ref(repo, p).map_err(|e| CliError::new(e.to_string()))?),
+        None => None,
+    };
+    if prompt_path.is_none() && prompt_msg.is_none() {
+        let fallbacks: [PathBuf; 2] = [
+            repo.join("PROMPT.md"),
+            repo.join(".forge").join("prompts").join("default.md"),
+        ];
+        if !fallbacks.iter().any(|p| p.is_file()) {
+            return Err(CliError::invalid(format!("no prompt for the loop: {} does not exist", fallbacks[0].display()))
+                .hint("Pass --prompt-msg 'text' or --prompt <file>, or run `forge init` to create PROMPT.md."));
+        }
+    }
+    let (pool_id, profile_id) = match (&args.pool, &args.profile) {
+        (Some(pool), None) => {
+            let pool = store.resolve_pool(pool)?;
+            require_members(store, &pool.id, &pool.name)?;
+            (Some(pool.id), None)
+        }
+        (None, Some(profile)) => (None, Some(store.resolve_profile(profile)?.id)),
+        _ => {
+            let configured = match &ctx.settings.default_pool.value {
+                Some(name) => store.resolve_pool(name).ok(),
+                None => None,
+            };
+            let Some(pool) = configured.or(store.default_pool()?) else {
+                return Err(CliError::invalid("no --profile or --pool given and no default pool exists")
+                    .hint("Create one: forge profile add command --name echo --command 'cat'; forge pool create default; forge pool add default echo (or pass --profile <name>)"));
+            };
+            require_members(store, &pool.id, &pool.name)?;
+            (None, None)
+        }
+    };
+    Ok(LoopPlan {
+        pool_id,
+        profile_id,
+        prompt_path: prompt_path.map(|p| p.display().to_string()),
+        prompt_msg,
+        interval,
+        initial_wait,
+        max_runtime,
+        max_iterations,
+        tags: clean_tags(&args.tags),
+    })
+}
+
+fn require_members(store: &Store, pool_id: &str, name: &str) -> Result<(), CliError> {
+    if store.list_pool_members(pool_id)?.is_empty() {
+        return Err(
+            CliError::invalid(format!("pool \"{name}\" has no profiles"))
+                .hint(format!("Add one with `forge pool add {name} <profile>`.")),
+        );
+    }
+    Ok(())
+}
+
+/// Inserts a loop row (state `stopped`) and its initial-wait pause.
+pub(crate) fn create_loop(
+    ctx: &Ctx,
+    store: &mut Store,
+    plan: &LoopPlan,
+    name: &str,
+) -> Result<Loop, CliError> {
+    let paths = ctx.runner_paths();
+    let id = new_id();
+    let mut short_id = new_short_id();
+    while store.short_id_exists(&short_id)? {
+        short_id = new_short_id();
+    }
+    let slug = slugify(name, &id);
+    let repo = ctx.cwd();
+    let now = now_rfc3339();
+    let l = Loop {
+        id: id.clone(),
+        short_id,
+        name: name.to_string(),
+        repo_path: repo.display().to_string(),
+        base_prompt_path: plan.prompt_path.clone(),
+        base_prompt_msg: plan.prompt_msg.clone(),
+        interval_seconds: plan.interval,
+        max_iterations: plan.max_iterations,
+        max_runtime_seconds: plan.max_runtime,
+        pool_id: plan.pool_id.clone(),
+        profile_id: plan.profile_id.clone(),
+        state: LoopState::Stopped,
+        last_run_at: None,
+        last_exit_code: None,
+        last_error: None,
+        log_path: Some(paths.log_path(&slug).display().to_string()),
+        ledger_path: Some(RunnerPaths::ledger_path(repo, &slug).display().to_string()),
+        tags: plan.tags.clone(),
+        metadata: Default::default(),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    store.insert_loop(&l)?;
+    if plan.initial_wait > 0 {
+        let pause = Payload::Pause {
+            duration_seconds: plan.initial_wait,
+            reason: Some("initial wait".into()),
+        };
+        store.enqueue(&id, &[pause])?;
+    }
+    Ok(l)
+}
+
+/// Marks the loop running and starts its detached runner; returns the fresh row.
+///
+/// The state is written before the spawn so a fast runner's own updates (e.g. `stopped` after
+/// one iteration) are never overwritten by ours.
+pub(crate) fn start_runner(ctx: &Ctx, store: &mut Store, l: &Loop) -> Result<Loop, CliError> {
+    let paths = ctx.runner_paths();
+    let update = LoopUpdate {
+        state: Some(LoopState::Running),
+        last_error: Some(None),
+        ..LoopUpdate::default()
+    }
+    .meta("runner_owner", json!("local"));
+    store.update_loop(&l.id, &update)?;
+    match spawn_runner(&paths, &l.id) {
+        Ok(_) => {}
+        Err(RunnerError::AlreadyRunning(id)) => return Err(RunnerError::AlreadyRunning(id).into()),
+        Err(e) => {
+            let reason = format!("runner spawn failed: {e}");
+            let _ = store.update_loop(
+                &l.id,
+                &LoopUpdate::state_with_error(LoopState::Stopped, reason),
+            );
+            return Err(e.into());
+        }
+    }
+    Ok(store.get_loop(&l.id)?)
+}
+
+/// A name not used by any loop nor by `batch`.
+pub(crate) fn generated_name(store: &Store, batch: &[String]) -> String {
+    let hhmmss = jiff::Timestamp::now().strftime("%H%M%S").to_string();
+    forge_core::names::generate_name(
+        &|n: &str| batch.iter().any(|b| b == n) || store.loop_name_exists(n).unwrap_or(true),
+        &hhmmss,
+    )
+}

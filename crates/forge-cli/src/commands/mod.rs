@@ -1,0 +1,51 @@
+//! One module per command: an `XxxArgs` struct (clap derive) and one `run` function.
+
+pub(crate) mod clean;
+pub(crate) mod completion;
+pub(crate) mod config;
+pub(crate) mod init;
+pub(crate) mod kill;
+pub(crate) mod logs;
+pub(crate) mod loop_cmd;
+mod loop_spec;
+pub(crate) mod msg;
+pub(crate) mod pool;
+pub(crate) mod profile;
+pub(crate) mod ps;
+pub(crate) mod queue;
+pub(crate) mod resume;
+pub(crate) mod rm;
+pub(crate) mod run;
+pub(crate) mod scale;
+pub(crate) mod status;
+pub(crate) mod stop;
+pub(crate) mod up;
+
+use crate::cli::Command;
+use crate::context::Ctx;
+use crate::error::CliError;
+
+/// Runs one command.
+pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Init(a) => init::run(ctx, a),
+        Command::Up(a) => up::run(ctx, a),
+        Command::Ps(a) => ps::run(ctx, a),
+        Command::Logs(a) => logs::run(ctx, a),
+        Command::Msg(a) => msg::run(ctx, a),
+        Command::Queue(a) => queue::run(ctx, a),
+        Command::Stop(a) => stop::run(ctx, a),
+        Command::Kill(a) => kill::run(ctx, a),
+        Command::Resume(a) => resume::run(ctx, a),
+        Command::Rm(a) => rm::run(ctx, a),
+        Command::Clean(a) => clean::run(ctx, a),
+        Command::Scale(a) => scale::run(ctx, a),
+        Command::Run(a) => run::run(ctx, a),
+        Command::Loop(a) => loop_cmd::run(ctx, a),
+        Command::Profile(a) => profile::run(ctx, a),
+        Command::Pool(a) => pool::run(ctx, a),
+        Command::Config(a) => config::run(ctx, a),
+        Command::Completion(a) => completion::run(ctx, a),
+        Command::Status(a) => status::run(ctx, a),
+    }
+}

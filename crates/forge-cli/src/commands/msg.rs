@@ -1,0 +1,93 @@
+//! `forge msg [loop] [message…]`: queue operator input for loop(s): a message appended to the
+//! next prompt, `--now` to interrupt the running harness, `--next-prompt` to replace the next
+//! prompt once.
+
+use std::path::Path;
+
+use clap::Args;
+use forge_core::queue::Payload;
+use forge_runner::control;
+use forge_runner::prompts::resolve_prompt_ref;
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::error::CliError;
+use crate::select::{SelectorArgs, select_loops};
+
+/// Arguments of `forge msg`.
+#[derive(Debug, Args)]
+pub(crate) struct MsgArgs {
+    /// The loop, then the message (with a selector, every word is the message)
+    #[arg(value_name = "LOOP] [MESSAGE")]
+    words: Vec<String>,
+    /// Interrupt the running harness and restart with this message
+    #[arg(long)]
+    now: bool,
+    /// Replace the next prompt once with this file or .forge/prompts name
+    #[arg(long, value_name = "PATH|NAME")]
+    next_prompt: Option<String>,
+    #[command(flatten)]
+    selectors: SelectorArgs,
+}
+
+/// Runs `forge msg`.
+pub(crate) fn run(ctx: &Ctx, args: MsgArgs) -> Result<(), CliError> {
+    let with_selector = args.selectors.any();
+    let (reference, words) = if with_selector {
+        (None, args.words.as_slice())
+    } else {
+        match args.words.split_first() {
+            Some((first, rest)) => (Some(first.as_str()), rest),
+            None => {
+                return Err(CliError::invalid("specify a loop or selector")
+                    .hint("Usage: forge msg <loop> <message…>, or forge msg --all <message…>"));
+            }
+        }
+    };
+    let text = words.join(" ");
+    let message = if !text.trim().is_empty() {
+        Some(if args.now {
+            Payload::Steer { message: text }
+        } else {
+            Payload::Message { text }
+        })
+    } else if args.now {
+        Some(Payload::Steer {
+            message: "Operator interrupt".into(),
+        })
+    } else if args.next_prompt.is_none() {
+        return Err(if with_selector {
+            CliError::invalid("message or --next-prompt required")
+        } else {
+            CliError::invalid("message text required").hint("Usage: forge msg <loop> <message…>")
+        });
+    } else {
+        None
+    };
+    let mut store = ctx.open_store()?;
+    let paths = ctx.runner_paths();
+    let loops = select_loops(ctx, &store, &args.selectors, reference)?;
+    // Resolve everything before queueing anything.
+    let mut batches = Vec::with_capacity(loops.len());
+    for l in &loops {
+        let mut payloads = Vec::new();
+        if let Some(next) = &args.next_prompt {
+            let path = resolve_prompt_ref(Path::new(&l.repo_path), next)
+                .map_err(|e| CliError::new(e.to_string()))?;
+            payloads.push(Payload::NextPrompt {
+                prompt: path.display().to_string(),
+                is_path: true,
+            });
+        }
+        payloads.extend(message.clone());
+        batches.push(payloads);
+    }
+    for (l, payloads) in loops.iter().zip(&batches) {
+        control::send(&mut store, &paths, &l.id, payloads)?;
+    }
+    let n = loops.len();
+    ctx.printer.result(
+        &json!({ "loops": n, "queued": true }),
+        &format!("Queued message for {n} loop(s)"),
+    )
+}

@@ -1,0 +1,145 @@
+//! `forge profile doctor <name>`: can this profile run here? Its programs must be on PATH and
+//! its auth home must exist.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use forge_harness::preset;
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::error::CliError;
+
+/// Words that run the next word rather than being the program themselves.
+const WRAPPERS: &[&str] = &["env", "command", "exec", "sudo", "time", "nice", "nohup"];
+
+/// Arguments of `forge profile doctor`.
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    /// Profile name or id
+    profile: String,
+}
+
+/// Finds an executable on `$PATH`.
+pub(crate) fn find_on_path(program: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        let p = PathBuf::from(program);
+        return is_executable(&p).then_some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The program a command template runs: the first word that is not a `VAR=value` assignment
+/// or a wrapper like `env`, with quotes removed.
+pub(crate) fn first_program(template: &str) -> Option<String> {
+    template
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c| c == '\'' || c == '"'))
+        .filter(|w| !w.is_empty())
+        .find(|w| {
+            let assignment = w.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+            !assignment && !WRAPPERS.contains(w) && !w.starts_with('-')
+        })
+        .map(str::to_string)
+}
+
+/// Runs `forge profile doctor`.
+pub(crate) fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), CliError> {
+    let store = ctx.open_store()?;
+    let p = store.resolve_profile(&args.profile)?;
+    let mut checks: Vec<(String, bool, String)> = Vec::new();
+    let mut programs: Vec<String> = first_program(&p.command_template).into_iter().collect();
+    if let Some(bin) = preset(&p.harness)
+        .map(|pr| pr.binary)
+        .filter(|b| !b.is_empty())
+        && !programs.iter().any(|x| x == bin)
+        && p.command_template.contains(bin)
+    {
+        programs.push(bin.to_string());
+    }
+    if programs.is_empty() {
+        checks.push((
+            "command".into(),
+            false,
+            "the command template names no program".into(),
+        ));
+    }
+    for program in programs {
+        match find_on_path(&program) {
+            Some(path) => checks.push((
+                format!("binary {program}"),
+                true,
+                path.display().to_string(),
+            )),
+            None => checks.push((
+                format!("binary {program}"),
+                false,
+                "not found on PATH".into(),
+            )),
+        }
+    }
+    if let Some(home) = &p.auth_home {
+        let ok = Path::new(home).is_dir();
+        checks.push((
+            "auth home".into(),
+            ok,
+            if ok {
+                home.clone()
+            } else {
+                format!("{home} does not exist")
+            },
+        ));
+    }
+    let failed = checks.iter().filter(|c| !c.1).count();
+    if ctx.printer.is_json() {
+        let list: Vec<_> = checks
+            .iter()
+            .map(|(name, ok, details)| json!({ "name": name, "status": if *ok { "pass" } else { "fail" }, "details": details }))
+            .collect();
+        ctx.printer
+            .json(&json!({ "profile": p.name, "checks": list, "ok": failed == 0 }))?;
+    } else {
+        let mut out = format!("Profile \"{}\" ({})\n", p.name, p.harness);
+        for (name, ok, details) in &checks {
+            out.push_str(&format!(
+                "- [{}] {name}: {details}\n",
+                if *ok { "OK" } else { "FAIL" }
+            ));
+        }
+        ctx.printer.raw(&out)?;
+    }
+    if failed > 0 {
+        Err(CliError::reported())
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_program;
+
+    #[test]
+    fn finds_the_program_of_a_template() {
+        assert_eq!(first_program("cat").as_deref(), Some("cat"));
+        assert_eq!(
+            first_program("CODEX_HOME=/x env codex exec -").as_deref(),
+            Some("codex")
+        );
+        assert_eq!(
+            first_program("script -q -c 'claude -p x' /dev/null").as_deref(),
+            Some("script")
+        );
+        assert_eq!(first_program("  ").as_deref(), None);
+    }
+}

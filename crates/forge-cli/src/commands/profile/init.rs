@@ -1,0 +1,170 @@
+//! `forge profile init [alias…]` (alias `import-aliases`): import harness aliases from shell
+//! alias files, and harnesses found on PATH, as profiles.
+//!
+//! Alias files: `$FORGE_ALIAS_FILE` (or `$FORGE_PROFILE_INIT_ALIAS_FILE`; `:`-separated), else
+//! `~/.zsh_aliases`, `~/.bash_aliases`, `~/.bashrc`, `~/.zshrc`, `~/.config/fish/config.fish`.
+//! Aliases are read from the files only: no shell is ever run.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use forge_core::ids::new_id;
+use forge_core::model::Profile;
+use forge_core::time::now_rfc3339;
+use forge_harness::preset;
+use forge_harness::presets::DEFAULT_OPENCODE_MODEL;
+use serde_json::json;
+
+use super::aliases::{Alias, auth_home_of, direct_harness, harness_of, read_aliases, template_for};
+use super::doctor::find_on_path;
+use crate::context::Ctx;
+use crate::error::CliError;
+
+/// Arguments of `forge profile init`.
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Alias names to import (default: every harness alias, plus harnesses on PATH)
+    aliases: Vec<String>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The alias files to read, and whether they were chosen by an environment variable.
+fn alias_files(home: Option<&Path>) -> (Vec<PathBuf>, bool) {
+    let expand = |p: &str| match home {
+        Some(h) if p.starts_with("~/") => h.join(&p[2..]),
+        Some(h) if p.starts_with("$HOME/") => h.join(&p[6..]),
+        _ => PathBuf::from(p),
+    };
+    if let Some(list) = env("FORGE_ALIAS_FILE").or_else(|| env("FORGE_PROFILE_INIT_ALIAS_FILE")) {
+        return (
+            list.split(':')
+                .filter(|p| !p.is_empty())
+                .map(expand)
+                .collect(),
+            true,
+        );
+    }
+    let defaults = [
+        "~/.zsh_aliases",
+        "~/.bash_aliases",
+        "~/.bashrc",
+        "~/.zshrc",
+        "~/.config/fish/config.fish",
+    ];
+    (
+        defaults
+            .iter()
+            .map(|p| expand(p))
+            .filter(|p| p.is_file())
+            .collect(),
+        false,
+    )
+}
+
+/// Runs `forge profile init`.
+pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
+    let home = env("HOME").map(PathBuf::from);
+    let (files, from_env) = alias_files(home.as_deref());
+    let aliases = read_aliases(&files);
+    let opencode_model =
+        env("FORGE_OPENCODE_MODEL").unwrap_or_else(|| DEFAULT_OPENCODE_MODEL.to_string());
+    let mut missing: Vec<String> = Vec::new();
+    // (name, harness, template, auth_home)
+    let mut wanted: Vec<(String, &'static str, String, Option<String>)> = Vec::new();
+    let from_alias = |a: &Alias| {
+        let harness = harness_of(a);
+        (
+            a.name.clone(),
+            harness,
+            template_for(harness, &a.command, &opencode_model),
+            auth_home_of(a, home.as_deref()),
+        )
+    };
+    if args.aliases.is_empty() {
+        for a in aliases
+            .iter()
+            .filter(|a| direct_harness(&a.command).is_some())
+        {
+            wanted.push(from_alias(a));
+        }
+        if !from_env {
+            for (harness, binaries) in [
+                ("codex", &["codex"][..]),
+                ("claude", &["claude", "claude-code"][..]),
+                ("opencode", &["opencode"][..]),
+                ("pi", &["pi"][..]),
+                ("droid", &["droid"][..]),
+            ] {
+                let on_path = binaries.iter().any(|b| find_on_path(b).is_some());
+                if on_path
+                    && !aliases.iter().any(|a| a.name == harness)
+                    && !wanted.iter().any(|w| w.0 == harness)
+                {
+                    let template = preset(harness)
+                        .and_then(|p| p.default_template(None))
+                        .unwrap_or_else(|| harness.to_string());
+                    wanted.push((harness.to_string(), harness, template, None));
+                }
+            }
+        }
+    } else {
+        for name in &args.aliases {
+            match aliases.iter().find(|a| &a.name == name) {
+                Some(a) => wanted.push(from_alias(a)),
+                None => missing.push(name.clone()),
+            }
+        }
+    }
+    let mut store = ctx.open_store()?;
+    let (mut created, mut skipped) = (Vec::new(), Vec::new());
+    for (name, harness, template, auth_home) in wanted {
+        if store.resolve_profile(&name).is_ok() {
+            skipped.push(name);
+            continue;
+        }
+        let now = now_rfc3339();
+        let mode = preset(harness)
+            .map(|p| p.prompt_mode)
+            .unwrap_or(forge_core::model::PromptMode::Env);
+        let profile = Profile {
+            id: new_id(),
+            name: name.clone(),
+            harness: harness.to_string(),
+            auth_kind: Some(harness.to_string()),
+            auth_home,
+            prompt_mode: mode,
+            command_template: template,
+            model: None,
+            extra_args: Vec::new(),
+            env: Default::default(),
+            max_concurrency: 1,
+            cooldown_until: None,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        store.insert_profile(&profile)?;
+        created.push(name);
+    }
+    if ctx.printer.is_json() {
+        return ctx
+            .printer
+            .json(&json!({ "created": created, "skipped": skipped, "missing": missing }));
+    }
+    if created.is_empty() && skipped.is_empty() && missing.is_empty() {
+        return ctx.printer.line("No aliases processed");
+    }
+    let mut out = String::new();
+    for (title, list) in [
+        ("Created", &created),
+        ("Skipped", &skipped),
+        ("Missing", &missing),
+    ] {
+        if !list.is_empty() {
+            out.push_str(&format!("{title}: {}\n", list.join(", ")));
+        }
+    }
+    ctx.printer.raw(&out)
+}

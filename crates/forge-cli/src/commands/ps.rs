@@ -1,0 +1,122 @@
+//! `forge ps` (alias `ls`): list loops, after reconciling loops whose runner died.
+//!
+//! Built for large fleets: one query for loops, one for run counts, one for pending queue
+//! counts, profiles and pools loaded once.
+
+use std::collections::HashMap;
+
+use clap::Args;
+use forge_core::model::{Loop, LoopState};
+use forge_runner::{control, runner_alive};
+use serde_json::{Value, json};
+
+use crate::context::Ctx;
+use crate::error::CliError;
+use crate::select::FilterArgs;
+use crate::table::{or_dash, render};
+
+/// Arguments of `forge ps`.
+#[derive(Debug, Args)]
+pub(crate) struct PsArgs {
+    #[command(flatten)]
+    filter: FilterArgs,
+}
+
+/// Runs `forge ps`.
+pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
+    let mut store = ctx.open_store()?;
+    let paths = ctx.runner_paths();
+    let mut filter = args.filter.to_filter(ctx, &store)?;
+    if filter.repo.is_none() && ctx.switches.chdir_given {
+        filter.repo = Some(ctx.cwd().display().to_string());
+    }
+    let mut loops = store.list_loops(&filter)?;
+    control::reconcile(&mut store, &paths, &mut loops)?;
+    if loops.is_empty() {
+        return if ctx.printer.is_json() {
+            ctx.printer.json(&Vec::<Value>::new())
+        } else {
+            ctx.printer.line("No loops found")
+        };
+    }
+    let runs = store.run_counts()?;
+    let pending = store.pending_counts()?;
+    let profiles: HashMap<String, String> = store
+        .list_profiles()?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let pools: HashMap<String, String> = store
+        .list_pools()?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let name_of = |map: &HashMap<String, String>, id: &Option<String>| {
+        id.as_ref().and_then(|i| map.get(i).cloned())
+    };
+    if ctx.printer.is_json() {
+        let rows: Vec<Value> = loops
+            .iter()
+            .map(|l| {
+                let mut v = serde_json::to_value(l).unwrap_or(Value::Null);
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("runs".into(), json!(runs.get(&l.id).copied().unwrap_or(0)));
+                    obj.insert(
+                        "pending_queue".into(),
+                        json!(pending.get(&l.id).copied().unwrap_or(0)),
+                    );
+                    obj.insert(
+                        "profile_name".into(),
+                        json!(name_of(&profiles, &l.profile_id)),
+                    );
+                    obj.insert("pool_name".into(), json!(name_of(&pools, &l.pool_id)));
+                    obj.insert("runner_alive".into(), json!(runner_alive(&paths, &l.id)));
+                    if let Some(owner) = l.runner_owner() {
+                        obj.insert("runner_owner".into(), json!(owner));
+                    }
+                    if let Some(until) = l.wait_until() {
+                        obj.insert("wait_until".into(), json!(until));
+                    }
+                }
+                v
+            })
+            .collect();
+        return ctx.printer.json(&rows);
+    }
+    let rows: Vec<Vec<String>> = loops
+        .iter()
+        .map(|l: &Loop| {
+            vec![
+                ctx.printer.paint("36", &l.short_id),
+                l.name.clone(),
+                runs.get(&l.id).copied().unwrap_or(0).to_string(),
+                l.state.to_string(),
+                or_dash(if l.state == LoopState::Waiting {
+                    l.wait_until()
+                } else {
+                    None
+                }),
+                or_dash(name_of(&profiles, &l.profile_id).as_deref()),
+                or_dash(name_of(&pools, &l.pool_id).as_deref()),
+                pending.get(&l.id).copied().unwrap_or(0).to_string(),
+                or_dash(l.last_run_at.as_deref()),
+                l.repo_path.clone(),
+            ]
+        })
+        .collect();
+    ctx.printer.raw(&render(
+        &[
+            "ID",
+            "NAME",
+            "RUNS",
+            "STATE",
+            "WAIT_UNTIL",
+            "PROFILE",
+            "POOL",
+            "QUEUE",
+            "LAST_RUN",
+            "REPO",
+        ],
+        &rows,
+    ))
+}

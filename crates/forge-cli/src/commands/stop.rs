@@ -1,0 +1,34 @@
+//! `forge stop`: stop loop(s) after the current run (at once when idle).
+
+use clap::Args;
+use forge_runner::control;
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::error::CliError;
+use crate::select::{SelectorArgs, select_loops};
+
+/// Arguments of `forge stop`.
+#[derive(Debug, Args)]
+pub(crate) struct StopArgs {
+    /// Loop name, short id, id or unique id prefix
+    #[arg(value_name = "LOOP")]
+    reference: Option<String>,
+    #[command(flatten)]
+    selectors: SelectorArgs,
+}
+
+/// Runs `forge stop`.
+pub(crate) fn run(ctx: &Ctx, args: StopArgs) -> Result<(), CliError> {
+    let mut store = ctx.open_store()?;
+    let paths = ctx.runner_paths();
+    let loops = select_loops(ctx, &store, &args.selectors, args.reference.as_deref())?;
+    for l in &loops {
+        control::stop(&mut store, &paths, l)?;
+    }
+    let n = loops.len();
+    ctx.printer.result(
+        &json!({ "action": "stop_graceful", "loops": n }),
+        &format!("Stopped {n} loop(s)"),
+    )
+}
