@@ -152,6 +152,10 @@ impl ClaudeParser {
             if message.is_empty() {
                 message = format!("claude ended with {subtype}");
             }
+            // The HTTP status of the failed API call, when Claude reports it.
+            if let Some(status) = event.get("api_error_status").and_then(Value::as_u64) {
+                self.ev.error(format!("API Error: {status}"));
+            }
             self.ev.error(message.clone());
             self.ev.verdict = Some(false);
             self.ev.final_text = text;

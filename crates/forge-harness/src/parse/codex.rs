@@ -3,7 +3,7 @@
 //! `thread.started` names the session; `item.*` events carry agent messages, reasoning,
 //! commands, file changes and tool calls; each `turn.completed` carries that turn's usage
 //! (`input_tokens` includes `cached_input_tokens`; Forge stores the uncached part as input and
-//! the cached part as cache reads); `turn.failed` and `error` carry failures. Codex reports no
+//! the cached part as cache reads; newer versions add `cache_write_input_tokens`); `turn.failed` and `error` carry failures. Codex reports no
 //! cost and does not name the model in this stream.
 
 use serde_json::Value;
@@ -139,7 +139,8 @@ impl Parser for CodexParser {
                 let output = n(&usage, "output_tokens");
                 let total = &mut self.ev.usage;
                 total.input_tokens += input.saturating_sub(cached);
-                total.cache_read_tokens += cached.min(input.max(cached));
+                total.cache_read_tokens += cached;
+                total.cache_write_tokens += n(&usage, "cache_write_input_tokens");
                 total.output_tokens += output;
                 self.ev.add_turn();
                 self.ev.verdict = Some(true);

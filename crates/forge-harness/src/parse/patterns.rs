@@ -61,7 +61,7 @@ pub const LIMIT_PATTERNS: &[LimitPattern] = &[
     row("claude", r"claude ai usage limit reached", RateLimited),
     row(
         "*",
-        r"you[’']?ve hit your (?:usage |session |weekly )?limit",
+        r"you[’']?ve (?:hit|reached) your (?:[\w-]+ )?limit",
         RateLimited,
     ),
     row(
