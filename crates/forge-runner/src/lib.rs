@@ -28,5 +28,5 @@ pub use error::RunnerError;
 pub use lock::{LoopLock, lock_holder_pid, runner_alive};
 pub use paths::RunnerPaths;
 pub use runner::{RunEnd, RunMode, run_loop};
-pub use spawn::{spawn_runner, spawn_runner_with};
+pub use spawn::{RunnerClaim, claim_runner, spawn_runner};
 pub use wake::wake;

@@ -28,7 +28,7 @@ pub fn resolve_prompt_ref(repo: &Path, value: &str) -> Result<PathBuf, RunnerErr
         return Ok(absolute(&named));
     }
     Err(RunnerError::Prompt(format!(
-        "prompt not found: {value} (looked for {} and {}; list prompts with `forge prompt ls`)",
+        "prompt not found: {value} (looked for {} and {}; pass a file path or put the prompt in .forge/prompts/<name>.md)",
         direct.display(),
         named.display()
     )))

@@ -9,51 +9,69 @@ use crate::RunnerError;
 use crate::lock::LoopLock;
 use crate::paths::RunnerPaths;
 
-/// Starts `forge loop run <loop-id>` detached in its own session.
+/// A loop's runner lock, taken by the CLI and not yet handed to a runner.
 ///
-/// The CLI takes the loop's runner lock first and hands the locked descriptor to the child, so
-/// there is never a moment where the loop looks runner-less, and a second start for the same
-/// loop fails here with [`RunnerError::AlreadyRunning`].
-pub fn spawn_runner(paths: &RunnerPaths, loop_id: &str) -> Result<u32, RunnerError> {
-    let exe = std::env::current_exe()
-        .map_err(|e| RunnerError::Spawn(format!("cannot find the forge executable: {e}")))?;
-    spawn_runner_with(&exe, paths, loop_id)
+/// Taking the lock first lets the CLI record `state=running` while nobody can mistake the loop
+/// for one whose runner died, and guarantees one runner per loop: a second claim fails with
+/// [`RunnerError::AlreadyRunning`].
+#[derive(Debug)]
+pub struct RunnerClaim {
+    lock: LoopLock,
+    loop_id: String,
 }
 
-/// [`spawn_runner`] with an explicit executable (tests and benchmarks).
-pub fn spawn_runner_with(
-    exe: &Path,
-    paths: &RunnerPaths,
-    loop_id: &str,
-) -> Result<u32, RunnerError> {
-    let Some(lock) = LoopLock::try_acquire(paths, loop_id)? else {
-        return Err(RunnerError::AlreadyRunning(loop_id.to_string()));
-    };
-    let fd = lock.file().as_rawfd_inheritable()?;
-    #[allow(clippy::disallowed_methods)]
-    let mut cmd = Command::new(exe);
-    if let Some(config) = &paths.config_path {
-        cmd.arg("--config").arg(config);
+/// Takes the loop's runner lock for a spawn.
+pub fn claim_runner(paths: &RunnerPaths, loop_id: &str) -> Result<RunnerClaim, RunnerError> {
+    match LoopLock::try_acquire(paths, loop_id)? {
+        Some(lock) => Ok(RunnerClaim {
+            lock,
+            loop_id: loop_id.to_string(),
+        }),
+        None => Err(RunnerError::AlreadyRunning(loop_id.to_string())),
     }
-    cmd.args(["loop", "run", loop_id, "--lock-fd", &fd.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    // SAFETY: `setsid` is async-signal-safe and touches no Rust state between fork and exec.
-    #[allow(unsafe_code)]
-    unsafe {
-        cmd.pre_exec(|| {
-            rustix::process::setsid()
-                .map(|_| ())
-                .map_err(std::io::Error::from)
-        });
+}
+
+impl RunnerClaim {
+    /// Starts `forge loop run <loop-id>` (the current executable) detached in its own session,
+    /// handing it the locked descriptor so the loop is never without its lock.
+    pub fn spawn(self, paths: &RunnerPaths) -> Result<u32, RunnerError> {
+        let exe = std::env::current_exe()
+            .map_err(|e| RunnerError::Spawn(format!("cannot find the forge executable: {e}")))?;
+        self.spawn_with(&exe, paths)
     }
-    let child = cmd.spawn().map_err(|e| {
-        RunnerError::Spawn(format!("could not start runner {}: {e}", exe.display()))
-    })?;
-    // The child holds the lock through the inherited descriptor; ours closes with `lock`.
-    drop(lock);
-    Ok(child.id())
+
+    /// [`RunnerClaim::spawn`] with an explicit executable (tests and benchmarks).
+    pub fn spawn_with(self, exe: &Path, paths: &RunnerPaths) -> Result<u32, RunnerError> {
+        let fd = self.lock.file().as_rawfd_inheritable()?;
+        #[allow(clippy::disallowed_methods)]
+        let mut cmd = Command::new(exe);
+        if let Some(config) = &paths.config_path {
+            cmd.arg("--config").arg(config);
+        }
+        cmd.args(["loop", "run", &self.loop_id, "--lock-fd", &fd.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: `setsid` is async-signal-safe and touches no Rust state between fork and exec.
+        #[allow(unsafe_code)]
+        unsafe {
+            cmd.pre_exec(|| {
+                rustix::process::setsid()
+                    .map(|_| ())
+                    .map_err(std::io::Error::from)
+            });
+        }
+        let child = cmd.spawn().map_err(|e| {
+            RunnerError::Spawn(format!("could not start runner {}: {e}", exe.display()))
+        })?;
+        // The child holds the lock through the inherited descriptor; ours closes with `self`.
+        Ok(child.id())
+    }
+}
+
+/// Claims the loop and starts its detached runner ([`claim_runner`] + [`RunnerClaim::spawn`]).
+pub fn spawn_runner(paths: &RunnerPaths, loop_id: &str) -> Result<u32, RunnerError> {
+    claim_runner(paths, loop_id)?.spawn(paths)
 }
 
 trait InheritableFd {

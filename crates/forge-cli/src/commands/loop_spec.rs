@@ -11,7 +11,7 @@ use forge_core::queue::Payload;
 use forge_core::slug::slugify;
 use forge_core::time::now_rfc3339;
 use forge_runner::prompts::resolve_prompt_ref;
-use forge_runner::{RunnerError, RunnerPaths, spawn_runner};
+use forge_runner::{RunnerPaths, claim_runner};
 use forge_store::{LoopUpdate, Store};
 use serde_json::json;
 
@@ -267,12 +267,15 @@ pub(crate) fn create_loop(
     Ok(l)
 }
 
-/// Marks the loop running and starts its detached runner; returns the fresh row.
+/// Claims the loop's runner lock, marks the loop running, then starts its detached runner;
+/// returns the fresh row.
 ///
-/// The state is written before the spawn so a fast runner's own updates (e.g. `stopped` after
-/// one iteration) are never overwritten by ours.
+/// The lock is held from before the state write until the runner owns it, so `ps` never takes
+/// the loop for one whose runner died; the state is written before the spawn so a fast runner's
+/// own updates (e.g. `stopped` after one iteration) are never overwritten by ours.
 pub(crate) fn start_runner(ctx: &Ctx, store: &mut Store, l: &Loop) -> Result<Loop, CliError> {
     let paths = ctx.runner_paths();
+    let claim = claim_runner(&paths, &l.id)?;
     let update = LoopUpdate {
         state: Some(LoopState::Running),
         last_error: Some(None),
@@ -280,9 +283,8 @@ pub(crate) fn start_runner(ctx: &Ctx, store: &mut Store, l: &Loop) -> Result<Loo
     }
     .meta("runner_owner", json!("local"));
     store.update_loop(&l.id, &update)?;
-    match spawn_runner(&paths, &l.id) {
+    match claim.spawn(&paths) {
         Ok(_) => {}
-        Err(RunnerError::AlreadyRunning(id)) => return Err(RunnerError::AlreadyRunning(id).into()),
         Err(e) => {
             let reason = format!("runner spawn failed: {e}");
             let _ = store.update_loop(
