@@ -9,6 +9,7 @@ use crate::commands::{
     clean, completion, config, init, kill, logs, loop_cmd, msg, pool, profile, ps, queue, resume,
     rm, run, scale, status, stop, up,
 };
+use crate::commands::{mem, work};
 
 /// Flags every command accepts, at any position.
 #[derive(Debug, Clone, Default, Args)]
@@ -112,4 +113,8 @@ pub(crate) enum Command {
     Completion(completion::CompletionArgs),
     /// Summary: loops by state, profiles in cooldown, recent errors
     Status(status::StatusArgs),
+    /// A loop's persistent memory (key/value), shown in every prompt
+    Mem(mem::MemArgs),
+    /// A loop's current task pointer, shown in every prompt
+    Work(work::WorkArgs),
 }

@@ -8,6 +8,7 @@ pub(crate) mod kill;
 pub(crate) mod logs;
 pub(crate) mod loop_cmd;
 mod loop_spec;
+pub(crate) mod mem;
 pub(crate) mod msg;
 pub(crate) mod pool;
 pub(crate) mod profile;
@@ -20,6 +21,7 @@ pub(crate) mod scale;
 pub(crate) mod status;
 pub(crate) mod stop;
 pub(crate) mod up;
+pub(crate) mod work;
 
 use crate::cli::Command;
 use crate::context::Ctx;
@@ -47,5 +49,7 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Config(a) => config::run(ctx, a),
         Command::Completion(a) => completion::run(ctx, a),
         Command::Status(a) => status::run(ctx, a),
+        Command::Mem(a) => mem::run(ctx, a),
+        Command::Work(a) => work::run(ctx, a),
     }
 }
