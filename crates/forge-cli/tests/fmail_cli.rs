@@ -1,6 +1,11 @@
 //! fmail command behaviour as a user sees it: exit codes, error text, send body sources, filters,
 //! streaming, presence, registration, init, gc, robot help.
-#![allow(clippy::disallowed_methods)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 mod fmail_support;
 

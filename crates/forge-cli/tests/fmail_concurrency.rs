@@ -1,7 +1,12 @@
 //! 20 writer processes x 200 messages to one topic and one inbox while two `fmail watch` processes
 //! run: every message is delivered exactly once by the watchers and by `fmail log`, every file
 //! parses, and ids are unique.
-#![allow(clippy::disallowed_methods)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 mod fmail_support;
 

@@ -33,7 +33,7 @@ pub use message::{
     MAX_MESSAGE_BYTES, Message, Priority, encode_line, encode_message, encode_pretty, parse_body,
 };
 pub use names::{MAX_TAG_LEN, MAX_TAGS, Target, is_valid_name, normalize_name, normalize_tags};
-pub use read::{Entry, Filter, Listing, Scope, Selection, Skipped, message_file_id};
+pub use read::{Filter, Listing, Scope, Selection, Skipped, message_file_id};
 pub use root::{MailEnv, derive_project_id, discover_root};
 pub use since::{parse_go_duration, parse_since};
 pub use store::{Draft, MAX_ID_ATTEMPTS, ProjectFile, Store, read_message};

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::error::{MailError, Result};
-use crate::id::{id_timestamp, is_message_id};
+use crate::id::id_timestamp;
 use crate::message::Message;
 use crate::names::{Target, is_valid_name};
 use crate::store::{Store, read_message};
@@ -45,22 +45,48 @@ impl Filter {
     }
 }
 
-/// One message file found by a listing.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Entry {
-    /// The file name without `.json` (normally the id).
-    pub id: String,
-    /// Index into [`Listing::dirs`].
-    pub dir: usize,
-}
-
-/// The message files of a scope, sorted by (id, directory).
+/// The message files of a scope: directory names only, nothing parsed.
+///
+/// Standard names (`YYYYMMDD-HHMMSS-NNNN.json`) are kept as integer keys, which sort exactly like
+/// the id strings and cost no allocation; other `*.json` names are kept as strings.
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
     /// The directories scanned, sorted.
     pub dirs: Vec<PathBuf>,
-    /// Every message file, sorted.
-    pub entries: Vec<Entry>,
+    keyed: Vec<(u64, u32)>,
+    odd: Vec<(String, u32)>,
+}
+
+/// `YYYYMMDD-HHMMSS-NNNN` as the integer `YYYYMMDDHHMMSSNNNN` (same order as the string).
+#[cfg(test)]
+fn id_key(id: &str) -> Option<u64> {
+    id_key_bytes(id.as_bytes())
+}
+
+fn id_key_bytes(id: &[u8]) -> Option<u64> {
+    if id.len() != crate::id::ID_LEN || id[8] != b'-' || id[15] != b'-' {
+        return None;
+    }
+    let mut key = 0u64;
+    for (i, &b) in id.iter().enumerate() {
+        if i == 8 || i == 15 {
+            continue;
+        }
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        key = key * 10 + u64::from(b - b'0');
+    }
+    Some(key)
+}
+
+fn key_id(key: u64) -> String {
+    format!(
+        "{:08}-{:06}-{:04}",
+        key / 10_000_000_000,
+        (key / 10_000) % 1_000_000,
+        key % 10_000
+    )
 }
 
 /// A file that could not be read as a message.
@@ -82,56 +108,65 @@ pub struct Selection {
 }
 
 impl Listing {
-    /// The path of `entry`.
-    pub fn path(&self, entry: &Entry) -> PathBuf {
-        let dir = self
-            .dirs
-            .get(entry.dir)
-            .map_or(Path::new(""), PathBuf::as_path);
-        dir.join(format!("{}.json", entry.id))
+    /// How many message files were listed.
+    pub fn len(&self) -> usize {
+        self.keyed.len() + self.odd.len()
+    }
+
+    /// True if no message files were listed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn file(&self, id: &str, dir: u32) -> PathBuf {
+        let dir = usize::try_from(dir).ok().and_then(|d| self.dirs.get(d));
+        dir.map_or_else(PathBuf::new, |d| d.join(format!("{id}.json")))
+    }
+
+    /// Every listed file's path, in no particular order.
+    pub fn paths(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        let keyed = self
+            .keyed
+            .iter()
+            .map(|&(key, dir)| self.file(&key_id(key), dir));
+        keyed.chain(self.odd.iter().map(|(id, dir)| self.file(id, *dir)))
     }
 
     /// Reads the last `limit` messages (0 = all) passing `filter`, oldest first.
+    ///
+    /// Files are visited newest id first (a heap, so only the visited part is ordered) and the walk
+    /// stops once `limit` messages passed (plus any others sharing the last id), or once ids are
+    /// more than a small slack older than `filter.since`; a message's `time` still decides.
     pub fn select(&self, filter: &Filter, limit: usize) -> Selection {
         let mut out = Selection::default();
-        let mut picked: Vec<(Message, usize, usize)> = Vec::new(); // (message, dir, entry index)
-        let mut boundary: Option<&str> = None;
-        let mut standard_picked = 0usize;
+        let mut picked: Vec<(Message, String, u32)> = Vec::new();
+        // Files whose names are not ids cannot be ordered or pruned by name; they are always read.
+        for (id, dir) in &self.odd {
+            self.pick(id.clone(), *dir, filter, &mut picked, &mut out.skipped);
+        }
         let stop_before = filter.since.and_then(|s| s.checked_sub(SINCE_SLACK).ok());
-        // Files whose names are not ids cannot be pruned by name; they are always read.
-        let (odd, standard): (Vec<usize>, Vec<usize>) =
-            (0..self.entries.len()).partition(|&i| !is_message_id(&self.entries[i].id));
-        for index in odd.into_iter().chain(standard.into_iter().rev()) {
-            let entry = &self.entries[index];
-            if limit > 0 && standard_picked >= limit && boundary.is_some_and(|b| b != entry.id) {
+        let mut heap = std::collections::BinaryHeap::from(self.keyed.clone());
+        let mut standard_picked = 0usize;
+        let mut boundary: Option<u64> = None;
+        while let Some((key, dir)) = heap.pop() {
+            if limit > 0 && standard_picked >= limit && boundary != Some(key) {
                 break;
             }
-            if let (Some(stop), Some(ts)) = (stop_before, id_timestamp(&entry.id))
-                && is_message_id(&entry.id)
+            let id = key_id(key);
+            if let (Some(stop), Some(ts)) = (stop_before, id_timestamp(&id))
                 && ts < stop
             {
                 break;
             }
-            let path = self.path(entry);
-            match read_message(&path) {
-                Ok(message) if filter.accepts(&message) => {
-                    if is_message_id(&entry.id) {
-                        boundary = Some(&entry.id);
-                        standard_picked += 1;
-                    }
-                    picked.push((message, entry.dir, index));
-                }
-                Ok(_) => {}
-                Err(MailError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {}
-                Err(error) => out.skipped.push(Skipped { path, error }),
+            if self.pick(id, dir, filter, &mut picked, &mut out.skipped) {
+                boundary = Some(key);
+                standard_picked += 1;
             }
         }
         picked.sort_by(|a, b| {
-            let (ea, eb) = (&self.entries[a.2], &self.entries[b.2]);
-            ea.id
-                .cmp(&eb.id)
+            a.1.cmp(&b.1)
                 .then(a.0.time.cmp(&b.0.time))
-                .then(a.1.cmp(&b.1))
+                .then(a.2.cmp(&b.2))
         });
         let skip = if limit > 0 {
             picked.len().saturating_sub(limit)
@@ -140,6 +175,30 @@ impl Listing {
         };
         out.messages = picked.into_iter().skip(skip).map(|(m, _, _)| m).collect();
         out
+    }
+
+    /// Reads one file; keeps it if it passes. Returns whether it was kept.
+    fn pick(
+        &self,
+        id: String,
+        dir: u32,
+        filter: &Filter,
+        picked: &mut Vec<(Message, String, u32)>,
+        skipped: &mut Vec<Skipped>,
+    ) -> bool {
+        let path = self.file(&id, dir);
+        match read_message(&path) {
+            Ok(message) if filter.accepts(&message) => {
+                picked.push((message, id, dir));
+                true
+            }
+            Ok(_) => false,
+            Err(MailError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => false,
+            Err(error) => {
+                skipped.push(Skipped { path, error });
+                false
+            }
+        }
     }
 }
 
@@ -165,17 +224,32 @@ impl Store {
     /// Lists the message files of `scope` (names only, nothing is parsed).
     pub fn list(&self, scope: &Scope) -> Result<Listing> {
         let dirs = self.scope_dirs(scope)?;
-        let mut entries = Vec::new();
+        let mut listing = Listing {
+            dirs: Vec::new(),
+            keyed: Vec::new(),
+            odd: Vec::new(),
+        };
         for (index, dir) in dirs.iter().enumerate() {
-            for name in message_names(dir)? {
-                entries.push(Entry {
-                    id: name,
-                    dir: index,
-                });
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            let reader = match fs_err::read_dir(dir) {
+                Ok(reader) => reader,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(err) => return Err(err.into()),
+            };
+            // This loop runs once per file (100,000 times for a big topic): no per-name String
+            // for standard ids.
+            for entry in reader {
+                let name = entry?.file_name();
+                let bytes = name.as_encoded_bytes();
+                if let Some(key) = bytes.strip_suffix(b".json").and_then(id_key_bytes) {
+                    listing.keyed.push((key, index));
+                } else if let Some(id) = name.to_str().and_then(message_file_id) {
+                    listing.odd.push((id.to_owned(), index));
+                }
             }
         }
-        entries.sort_unstable();
-        Ok(Listing { dirs, entries })
+        listing.dirs = dirs;
+        Ok(listing)
     }
 
     /// Reads the last `limit` messages (0 = all) of `scope` that pass `filter`.
@@ -211,9 +285,12 @@ pub(crate) fn message_names(dir: &Path) -> Result<Vec<String>> {
     };
     let mut names = Vec::new();
     for entry in reader {
-        let entry = entry?;
-        if let Some(id) = message_file_id(&entry.file_name().to_string_lossy()) {
-            names.push(id.to_owned());
+        let Ok(mut name) = entry?.file_name().into_string() else {
+            continue;
+        };
+        if message_file_id(&name).is_some() {
+            name.truncate(name.len() - ".json".len());
+            names.push(name);
         }
     }
     Ok(names)
@@ -339,6 +416,22 @@ mod tests {
     }
 
     #[test]
+    fn integer_keys_round_trip_and_sort_like_ids() {
+        let ids = [
+            "20260210-120808-0001",
+            "20260210-120808-0010",
+            "20260210-120809-0002",
+            "20991231-235959-9999",
+        ];
+        let keys: Vec<u64> = ids.iter().map(|id| id_key(id).unwrap()).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        for (id, key) in ids.iter().zip(keys) {
+            assert_eq!(key_id(key), *id);
+        }
+        assert_eq!(id_key("notes"), None);
+    }
+
+    #[test]
     fn limit_reads_only_the_tail() {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::open(tmp.path());
@@ -349,8 +442,11 @@ mod tests {
         }
         // Corrupt every file except the last 5: a tail read of 5 must not touch them.
         let listing = store.list(&Scope::AllTopics).unwrap();
-        for entry in &listing.entries[..45] {
-            fs_err::write(listing.path(entry), "{torn").unwrap();
+        let mut paths: Vec<PathBuf> = listing.paths().collect();
+        paths.sort();
+        assert_eq!(paths.len(), 50);
+        for path in &paths[..45] {
+            fs_err::write(path, "{torn").unwrap();
         }
         let sel = listing.select(&Filter::default(), 5);
         assert!(sel.skipped.is_empty());

@@ -59,8 +59,7 @@ impl Watcher {
         let start = SystemTime::now();
         let mut watcher = Self::new(store, scope)?;
         let listing = watcher.store.list(&watcher.scope)?;
-        for entry in &listing.entries {
-            let path = listing.path(entry);
+        for path in listing.paths() {
             let modified = fs_err::metadata(&path).ok().and_then(|m| m.modified().ok());
             if modified.is_none_or(|m| m < start) {
                 watcher.seen.insert(path);
@@ -73,7 +72,7 @@ impl Watcher {
     /// Watches for files not in `listing` (`fmail log -f`, after printing the backlog).
     pub fn after_listing(store: &Store, scope: Scope, listing: &Listing) -> Result<Self> {
         let mut watcher = Self::new(store, scope)?;
-        watcher.seen = listing.entries.iter().map(|e| listing.path(e)).collect();
+        watcher.seen = listing.paths().collect();
         watcher.rescan()?;
         Ok(watcher)
     }

@@ -1,6 +1,13 @@
 //! Hermetic helpers for the fmail integration tests: a temp project root, a temp HOME, a cleared
 //! environment, and the built `fmail` binary.
-#![allow(clippy::disallowed_methods, dead_code, unreachable_pub)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    dead_code,
+    unreachable_pub
+)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
