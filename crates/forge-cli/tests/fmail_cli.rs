@@ -548,3 +548,29 @@ fn unreadable_files_are_skipped_with_a_warning() {
         stderr(&out)
     );
 }
+
+#[test]
+fn ctrl_c_ends_watch_and_follow_with_exit_0() {
+    for args in [&["watch", "task"][..], &["log", "task", "-f"][..]] {
+        let sandbox = Sandbox::new();
+        let mut streaming = sandbox.spawn_lines(None, args);
+        let mut sent = 0;
+        while !streaming.wait_until(Duration::from_millis(300), |seen| !seen.is_empty()) {
+            sandbox.send("alice", "task", &format!("probe {sent}"));
+            sent += 1;
+            assert!(sent < 50, "{args:?} never printed");
+        }
+        let pid =
+            rustix::process::Pid::from_raw(i32::try_from(streaming.child.id()).unwrap()).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = streaming.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "{args:?} ignored SIGINT");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(0), "{args:?}: {status:?}");
+    }
+}

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 
 use super::Ctx;
 use super::error::{CommandError, as_usage};
+use super::interrupt::Interrupt;
 use super::output::{print_message, warn_skipped};
 
 /// Flags shared by `log` and `messages`.
@@ -88,11 +89,13 @@ fn show(ctx: &Ctx, scope: Scope, flags: ReadFlags) -> Result<(), CommandError> {
         return Ok(());
     }
     let mut watcher = Watcher::after_listing(&store, scope, &listing)?;
-    loop {
-        let batch = watcher.next_batch(None)?;
+    let interrupt = Interrupt::install();
+    while !interrupt.raised() {
+        let batch = watcher.next_batch(Some(Interrupt::slice(None)))?;
         warn_skipped(ctx.printer, &batch.skipped);
         for message in batch.messages.iter().filter(|m| filter.accepts(m)) {
             print_message(ctx.printer, message, flags.json)?;
         }
     }
+    Ok(())
 }

@@ -8,6 +8,7 @@ mod completion;
 mod error;
 mod gc;
 mod init;
+mod interrupt;
 mod log;
 mod output;
 mod printer;

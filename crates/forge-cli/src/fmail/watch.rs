@@ -6,6 +6,7 @@ use forge_mail::{Store, Target, Watcher, parse_go_duration, scope_for};
 
 use super::Ctx;
 use super::error::{CommandError, as_usage};
+use super::interrupt::Interrupt;
 use super::output::{print_message, warn_skipped};
 
 #[derive(Debug, clap::Args)]
@@ -45,19 +46,20 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
     let deadline = (!timeout.is_zero()).then(|| Instant::now() + timeout);
     let store = Store::discover(&ctx.env)?;
     let mut watcher = Watcher::from_now(&store, scope_for(target))?;
+    let interrupt = Interrupt::install();
     let mut delivered = 0u64;
     loop {
-        let batch = watcher.next_batch(deadline)?;
+        let batch = watcher.next_batch(Some(Interrupt::slice(deadline)))?;
         warn_skipped(ctx.printer, &batch.skipped);
-        if batch.messages.is_empty() && deadline.is_some_and(|d| Instant::now() >= d) {
-            return Ok(());
-        }
         for message in &batch.messages {
             print_message(ctx.printer, message, args.json)?;
             delivered += 1;
             if args.count > 0 && delivered >= args.count {
                 return Ok(());
             }
+        }
+        if interrupt.raised() || deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(());
         }
     }
 }
