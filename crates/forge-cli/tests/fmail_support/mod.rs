@@ -168,7 +168,15 @@ impl Streaming {
         while let Ok((_, line)) = self.lines.try_recv() {
             self.seen.push(line);
         }
-        self.seen
+        std::mem::take(&mut self.seen)
+    }
+}
+
+/// A failing test must not leave a watcher running.
+impl Drop for Streaming {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
