@@ -9,7 +9,7 @@ use crate::commands::{
     clean, completion, config, init, kill, logs, loop_cmd, msg, pool, profile, ps, queue, resume,
     rm, run, scale, status, stop, up,
 };
-use crate::commands::{mem, work};
+use crate::commands::{mem, prompt, seq, template, work};
 
 /// Flags every command accepts, at any position.
 #[derive(Debug, Clone, Default, Args)]
@@ -117,4 +117,12 @@ pub(crate) enum Command {
     Mem(mem::MemArgs),
     /// A loop's current task pointer, shown in every prompt
     Work(work::WorkArgs),
+    /// Manage the repo's named prompts (.forge/prompts/)
+    Prompt(prompt::PromptArgs),
+    /// Manage message templates (for `forge msg --template`)
+    #[command(visible_alias = "tmpl")]
+    Template(template::TemplateArgs),
+    /// Manage message sequences (for `forge msg --seq`)
+    #[command(visible_alias = "sequence")]
+    Seq(seq::SeqArgs),
 }

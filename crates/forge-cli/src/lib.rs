@@ -8,6 +8,7 @@
 //! user error, 2 usage error).
 
 mod app;
+mod assets;
 mod cli;
 mod commands;
 mod context;

@@ -12,14 +12,18 @@ pub(crate) mod mem;
 pub(crate) mod msg;
 pub(crate) mod pool;
 pub(crate) mod profile;
+pub(crate) mod prompt;
 pub(crate) mod ps;
 pub(crate) mod queue;
 pub(crate) mod resume;
 pub(crate) mod rm;
 pub(crate) mod run;
 pub(crate) mod scale;
+pub(crate) mod seq;
 pub(crate) mod status;
 pub(crate) mod stop;
+mod stop_flags;
+pub(crate) mod template;
 pub(crate) mod up;
 pub(crate) mod work;
 
@@ -51,5 +55,8 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Status(a) => status::run(ctx, a),
         Command::Mem(a) => mem::run(ctx, a),
         Command::Work(a) => work::run(ctx, a),
+        Command::Prompt(a) => prompt::run(ctx, a),
+        Command::Template(a) => template::run(ctx, a),
+        Command::Seq(a) => seq::run(ctx, a),
     }
 }

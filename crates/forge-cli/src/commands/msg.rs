@@ -1,6 +1,6 @@
 //! `forge msg [loop] [message…]`: queue operator input for loop(s): a message appended to the
 //! next prompt, `--now` to interrupt the running harness, `--next-prompt` to replace the next
-//! prompt once.
+//! prompt once, `--template`/`--seq` to send a rendered template or the steps of a sequence.
 
 use std::path::Path;
 
@@ -10,6 +10,8 @@ use forge_runner::control;
 use forge_runner::prompts::resolve_prompt_ref;
 use serde_json::json;
 
+use crate::assets::expand::{sequence_payloads, template_message};
+use crate::assets::render::parse_vars;
 use crate::context::Ctx;
 use crate::error::CliError;
 use crate::select::{SelectorArgs, select_loops};
@@ -26,6 +28,15 @@ pub(crate) struct MsgArgs {
     /// Replace the next prompt once with this file or .forge/prompts name
     #[arg(long, value_name = "PATH|NAME")]
     next_prompt: Option<String>,
+    /// Send this template, rendered (see `forge template ls`)
+    #[arg(long, value_name = "NAME", conflicts_with = "seq")]
+    template: Option<String>,
+    /// Queue the steps of this sequence (see `forge seq ls`)
+    #[arg(long, value_name = "NAME")]
+    seq: Option<String>,
+    /// A template/sequence variable (repeatable)
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    vars: Vec<String>,
     #[command(flatten)]
     selectors: SelectorArgs,
 }
@@ -45,7 +56,18 @@ pub(crate) fn run(ctx: &Ctx, args: MsgArgs) -> Result<(), CliError> {
         }
     };
     let text = words.join(" ");
-    let message = if !text.trim().is_empty() {
+    let vars = parse_vars(&args.vars)?;
+    if !args.vars.is_empty() && args.template.is_none() && args.seq.is_none() {
+        return Err(CliError::invalid("--var requires --template or --seq"));
+    }
+    if args.template.is_some() && !text.trim().is_empty() {
+        return Err(CliError::invalid(
+            "use either message text or --template, not both",
+        ));
+    }
+    let message = if args.template.is_some() {
+        None
+    } else if !text.trim().is_empty() {
         Some(if args.now {
             Payload::Steer { message: text }
         } else {
@@ -55,7 +77,7 @@ pub(crate) fn run(ctx: &Ctx, args: MsgArgs) -> Result<(), CliError> {
         Some(Payload::Steer {
             message: "Operator interrupt".into(),
         })
-    } else if args.next_prompt.is_none() {
+    } else if args.next_prompt.is_none() && args.seq.is_none() {
         return Err(if with_selector {
             CliError::invalid("message or --next-prompt required")
         } else {
@@ -79,7 +101,22 @@ pub(crate) fn run(ctx: &Ctx, args: MsgArgs) -> Result<(), CliError> {
                 is_path: true,
             });
         }
-        payloads.extend(message.clone());
+        let repo = Path::new(&l.repo_path);
+        let config_dir = &ctx.settings.config_dir.value;
+        if let Some(name) = &args.seq {
+            payloads.extend(sequence_payloads(repo, config_dir, name, &vars)?);
+        }
+        match &args.template {
+            Some(name) => {
+                let text = template_message(repo, config_dir, name, &vars)?;
+                payloads.push(if args.now {
+                    Payload::Steer { message: text }
+                } else {
+                    Payload::Message { text }
+                });
+            }
+            None => payloads.extend(message.clone()),
+        }
         batches.push(payloads);
     }
     for (l, payloads) in loops.iter().zip(&batches) {
