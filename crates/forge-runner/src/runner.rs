@@ -7,7 +7,7 @@ use forge_core::duration::format_go_duration;
 use forge_core::model::{Loop, LoopState, QueueItemStatus, QueueItemType};
 use forge_core::queue::{OperatorMessage, QueuePlan, build_plan};
 use forge_core::slug::slugify;
-use forge_core::stop::StopState;
+use forge_core::stop::{Phase, StopState};
 use forge_core::time::now_rfc3339;
 use forge_store::{LoopUpdate, Store, StoreError};
 use jiff::Timestamp;
@@ -22,6 +22,7 @@ use crate::signals::{Signals, signal_name};
 use crate::wake::WakeReceiver;
 
 mod iteration;
+mod stops;
 
 /// How a runner runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +93,8 @@ pub(crate) struct Runner<'p> {
     iteration_count: i64,
     stop_state: StopState,
     pending_steer: Vec<OperatorMessage>,
+    /// The repository's progress fingerprint after the previous main iteration (stall rule).
+    repo_fingerprint: Option<u64>,
 }
 
 impl<'p> Runner<'p> {
@@ -134,6 +137,9 @@ impl<'p> Runner<'p> {
             log.line(&format!("warning: failed to record pid: {e}"));
         }
         log.line("loop started");
+        let repo_fingerprint = stops::stop_config(&l)
+            .stall
+            .and_then(|_| stops::repo_fingerprint(Path::new(&l.repo_path)));
         Ok(Self {
             paths,
             store,
@@ -147,6 +153,7 @@ impl<'p> Runner<'p> {
             iteration_count: 0,
             stop_state: StopState::default(),
             pending_steer: Vec::new(),
+            repo_fingerprint,
         })
     }
 
@@ -198,12 +205,21 @@ impl<'p> Runner<'p> {
                 }
                 continue;
             }
+            let cfg = stops::stop_config(&l);
+            if let Some(reason) = self.quant_check(&l, &cfg, Phase::Before) {
+                return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+            }
+            let judge = if self.single || plan.override_prompt.is_some() {
+                None
+            } else {
+                cfg.qual.clone().filter(|q| q.due(&self.stop_state))
+            };
             if !self.pending_steer.is_empty() {
                 let mut messages = std::mem::take(&mut self.pending_steer);
                 messages.append(&mut plan.messages);
                 plan.messages = messages;
             }
-            let outcome = match self.iterate(&l, &plan)? {
+            let outcome = match self.iterate(&l, &plan, judge.as_ref())? {
                 iteration::Step::Ran(outcome) => outcome,
                 iteration::Step::Wait(until, reason) => {
                     let text = format!(
@@ -273,6 +289,25 @@ impl<'p> Runner<'p> {
                 return self.end(LoopState::Stopped, None, "graceful stop queued");
             }
             let l = self.store.get_loop(&self.loop_id)?;
+            if judge.is_some() {
+                if let Some(reason) = self.judge_verdict(&cfg, &outcome.tail) {
+                    return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+                }
+            } else if let Some(reason) = self.stall_check(&l, &cfg)? {
+                return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+            }
+            self.persist_stop_state()?;
+            if let Some(reason) = self.quant_check(&l, &cfg, Phase::After) {
+                return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+            }
+            if judge.is_none()
+                && !self.single
+                && cfg.qual.as_ref().is_some_and(|q| q.due(&self.stop_state))
+            {
+                self.log
+                    .line("qual stop due; running immediately (next iteration)");
+                skip_next_plan_sleep = true;
+            }
             if let Some(reason) = self.limit_reason(&l) {
                 return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
             }
@@ -420,6 +455,15 @@ impl<'p> Runner<'p> {
         let reason = format!("runner terminated by {}", signal_name(sig));
         self.log.line("loop context cancelled");
         self.end(LoopState::Stopped, Some(reason.clone()), &reason)
+    }
+
+    fn persist_stop_state(&mut self) -> Result<(), RunnerError> {
+        let value = serde_json::to_value(&self.stop_state).unwrap_or_default();
+        self.store.update_loop(
+            &self.loop_id,
+            &LoopUpdate::default().meta("stop_state", value),
+        )?;
+        Ok(())
     }
 
     /// Records a finished run on the loop row.

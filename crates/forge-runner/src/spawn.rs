@@ -119,3 +119,88 @@ pub(crate) fn capture_output(program: &str, args: &[&str], cwd: &Path) -> Option
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// Output of a check command run by [`run_check`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CheckOutput {
+    /// Exit code; -1 on timeout, death by signal or failure to start.
+    pub(crate) exit_code: i64,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    /// Set when the command was killed at its timeout.
+    pub(crate) timed_out: bool,
+}
+
+/// Runs `bash -lc <cmd>` in `cwd` in its own process group, capturing stdout and stderr
+/// separately; kills the whole group at `timeout` (if any).
+pub(crate) fn run_check(
+    cmd: &str,
+    cwd: &Path,
+    timeout: Option<std::time::Duration>,
+) -> CheckOutput {
+    use std::io::Read;
+    #[allow(clippy::disallowed_methods)]
+    let child = Command::new("bash")
+        .args(["-lc", cmd])
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            return CheckOutput {
+                exit_code: -1,
+                stderr: e.to_string(),
+                ..CheckOutput::default()
+            };
+        }
+    };
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = child.stdout.take().map(|p| read_all(Box::new(p)));
+    let err = child.stderr.take().map(|p| read_all(Box::new(p)));
+    let deadline = timeout.map(|t| std::time::Instant::now() + t);
+    let pgid = child.id() as i32;
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) => {}
+            Err(_) => break None,
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            timed_out = true;
+            if let Some(pid) = rustix::process::Pid::from_raw(pgid) {
+                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+            }
+            break child.wait().ok();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    // Anything the command left in its group would keep the pipes open.
+    if let Some(pid) = rustix::process::Pid::from_raw(pgid) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let join = |h: Option<std::thread::JoinHandle<String>>| {
+        h.and_then(|h| h.join().ok()).unwrap_or_default()
+    };
+    let exit_code = if timed_out {
+        -1
+    } else {
+        status.and_then(|s| s.code()).map_or(-1, i64::from)
+    };
+    CheckOutput {
+        exit_code,
+        stdout: join(out),
+        stderr: join(err),
+        timed_out,
+    }
+}

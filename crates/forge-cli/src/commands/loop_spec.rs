@@ -51,6 +51,8 @@ pub(crate) struct CreateArgs {
     /// Who owns the runner: local (the only owner so far), daemon or auto
     #[arg(long, value_name = "OWNER")]
     pub(crate) spawn_owner: Option<String>,
+    #[command(flatten)]
+    pub(crate) stop: super::stop_flags::StopArgs,
 }
 
 /// Validated creation parameters.
@@ -65,6 +67,7 @@ pub(crate) struct LoopPlan {
     max_runtime: i64,
     max_iterations: i64,
     tags: Vec<String>,
+    stop_config: Option<forge_core::stop::StopConfig>,
 }
 
 fn duration_flag(flag: &str, value: &str) -> Result<i64, CliError> {
@@ -151,6 +154,9 @@ pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPl
         )));
     }
     let repo = ctx.cwd();
+    let stop_config = args
+        .stop
+        .config(repo, |v| duration_flag("--quantitative-stop-timeout", v))?;
     let (prompt_ref, prompt_msg) = if args.prompt.is_some() || args.prompt_msg.is_some() {
         (args.prompt.clone(), args.prompt_msg.clone())
     } else {
@@ -191,7 +197,14 @@ pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPl
                     .hint("Create one: forge profile add command --name echo --command 'cat'; forge pool create default; forge pool add default echo (or pass --profile <name>)"));
             };
             require_members(store, &pool.id, &pool.name)?;
-            (None, None)
+            // A configured default pool is recorded on the loop, so the runner uses the same one.
+            let pinned_pool = ctx
+                .settings
+                .default_pool
+                .value
+                .is_some()
+                .then(|| pool.id.clone());
+            (pinned_pool, None)
         }
     };
     Ok(LoopPlan {
@@ -204,6 +217,7 @@ pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPl
         max_runtime,
         max_iterations,
         tags: clean_tags(&args.tags),
+        stop_config,
     })
 }
 
@@ -252,7 +266,12 @@ pub(crate) fn create_loop(
         log_path: Some(paths.log_path(&slug).display().to_string()),
         ledger_path: Some(RunnerPaths::ledger_path(repo, &slug).display().to_string()),
         tags: plan.tags.clone(),
-        metadata: Default::default(),
+        metadata: plan
+            .stop_config
+            .as_ref()
+            .and_then(|c| serde_json::to_value(c).ok())
+            .map(|v| [("stop_config".to_string(), v)].into_iter().collect())
+            .unwrap_or_default(),
         created_at: now.clone(),
         updated_at: now,
     };

@@ -8,6 +8,7 @@ use forge_core::model::{Loop, LoopRun, Profile, QueueItemStatus, QueueItemType, 
 use forge_core::prompt::{compose, loop_context_block};
 use forge_core::queue::{Payload, QueuePlan};
 use forge_core::selection::{Candidate, Selection, select_pinned, select_round_robin};
+use forge_core::stop::{JUDGE_INSTRUCTION, QualStop};
 use forge_core::time::now_rfc3339;
 use forge_harness::{CommandInput, PromptDelivery, build_command};
 use forge_store::{RunFinish, Store, StoreError};
@@ -182,13 +183,22 @@ impl Runner<'_> {
         Ok((text, path, "base", false))
     }
 
-    pub(super) fn iterate(&mut self, l: &Loop, plan: &QueuePlan) -> Result<Step, RunnerError> {
+    pub(super) fn iterate(
+        &mut self,
+        l: &Loop,
+        plan: &QueuePlan,
+        judge: Option<&QualStop>,
+    ) -> Result<Step, RunnerError> {
         let profile: Profile = match self.select_profile(l)? {
             Err(reason) => return Ok(Step::Fatal(format!("profile selection error: {reason}"))),
             Ok(Selection::Wait { until, reason }) => return Ok(Step::Wait(until, reason)),
             Ok(Selection::Selected { profile, .. }) => *profile,
         };
-        let (base, source_path, source, is_override) = match self.resolve_prompt(l, plan) {
+        let resolved = match judge {
+            Some(qual) => judge_prompt(l, qual),
+            None => self.resolve_prompt(l, plan),
+        };
+        let (base, source_path, source, is_override) = match resolved {
             Ok(parts) => parts,
             Err(reason) => return Ok(Step::Fatal(reason)),
         };
@@ -203,7 +213,10 @@ impl Runner<'_> {
 
         let run_id = new_id();
         let mut metadata = Map::new();
-        metadata.insert("kind".into(), json!("main"));
+        metadata.insert(
+            "kind".into(),
+            json!(if judge.is_some() { "qual_stop" } else { "main" }),
+        );
         metadata.insert("profile_name".into(), json!(profile.name));
         metadata.insert("harness".into(), json!(profile.harness));
         let run = LoopRun {
@@ -310,7 +323,7 @@ impl Runner<'_> {
             metadata: Map::new(),
         };
         self.store.finish_run(&run_id, &finish)?;
-        self.record_iteration(true, result.exit_code, result.error_text.clone())?;
+        self.record_iteration(judge.is_none(), result.exit_code, result.error_text.clone())?;
         self.store
             .finish_items(&plan.consumed_ids, QueueItemStatus::Completed, None)?;
 
@@ -344,6 +357,32 @@ impl Runner<'_> {
             tail: result.tail,
         }))
     }
+}
+
+/// The judge prompt: the qualitative prompt (file re-read every time, or inline) plus the
+/// verdict-format instruction.
+fn judge_prompt(
+    l: &Loop,
+    qual: &QualStop,
+) -> Result<(String, Option<PathBuf>, &'static str, bool), String> {
+    let (text, path) = if qual.prompt.is_path {
+        let path = Path::new(&l.repo_path).join(&qual.prompt.prompt);
+        (
+            read_prompt_file(&path).map_err(|e| format!("qual stop prompt error: {e}"))?,
+            Some(path),
+        )
+    } else {
+        (qual.prompt.prompt.clone(), None)
+    };
+    if text.trim().is_empty() {
+        return Err("qual stop prompt error: the judge prompt is empty".into());
+    }
+    Ok((
+        format!("{}\n\n{JUDGE_INSTRUCTION}", text.trim_end()),
+        path,
+        "qual_stop",
+        true,
+    ))
 }
 
 fn write_prompt_file(path: &Path, prompt: &str) -> Result<(), String> {
