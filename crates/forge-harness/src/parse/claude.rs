@@ -6,13 +6,17 @@
 //! `duration_ms`), the answer and `is_error`. `rate_limit_event` with status `rejected` is the
 //! definitive limit signal; `resetsAt` is epoch seconds.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::common::{
     Evidence, LimitSignal, args_line, content_text, error_message, f, json_object, n, one_line, s,
 };
+use super::raw::{one_line_raw, string_of};
 use super::reset::timestamp_from_epoch;
 use super::{ExitInfo, Parser, RunReport, Usage};
 
@@ -23,7 +27,8 @@ pub(crate) struct ClaudeParser {
     /// Usage per assistant message id (for runs that end without a `result`).
     per_message: HashMap<String, Usage>,
     saw_result: bool,
-    last_assistant_text: Option<String>,
+    /// The last assistant text as a JSON string literal (unescaped only when needed).
+    last_assistant_raw: Option<String>,
 }
 
 impl Default for ClaudeParser {
@@ -32,7 +37,7 @@ impl Default for ClaudeParser {
             ev: Evidence::new("claude"),
             per_message: HashMap::new(),
             saw_result: false,
-            last_assistant_text: None,
+            last_assistant_raw: None,
         }
     }
 }
@@ -48,7 +53,130 @@ fn usage_of(value: &Value) -> Usage {
     }
 }
 
+/// The hot events (`assistant`, `user`), borrowed from the line: big strings stay raw.
+#[derive(Deserialize)]
+struct FastEvent<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    message: Option<FastMessage<'a>>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct FastMessage<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    model: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    content: Option<Vec<FastBlock<'a>>>,
+    #[serde(borrow, default)]
+    usage: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct FastBlock<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    text: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    thinking: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    input: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    content: Option<&'a RawValue>,
+    #[serde(default)]
+    is_error: Option<bool>,
+}
+
 impl ClaudeParser {
+    /// The last assistant text.
+    fn last_assistant(&self) -> Option<String> {
+        self.last_assistant_raw
+            .as_deref()
+            .and_then(|raw| serde_json::from_str(raw).ok())
+    }
+
+    /// Claude reports API failures as a synthetic assistant message with an `error` tag.
+    fn assistant_failed(&mut self) {
+        if let Some(text) = self.last_assistant() {
+            self.ev.error(text);
+        }
+    }
+
+    /// `assistant` and `user` events parsed without building a JSON tree; `None` when the
+    /// line does not have the expected shape (the general path then handles it).
+    fn fast(&mut self, line: &str) -> Option<Option<String>> {
+        let event: FastEvent<'_> = serde_json::from_str(line).ok()?;
+        let kind = event.kind.as_deref()?;
+        if kind != "assistant" && kind != "user" {
+            return None;
+        }
+        let message = event.message?;
+        let mut lines = Vec::new();
+        if kind == "assistant" {
+            self.ev.set_model(message.model.as_deref());
+            if let (Some(id), Some(usage)) = (&message.id, message.usage) {
+                let usage: Value = serde_json::from_str(usage.get()).ok()?;
+                self.per_message.insert(id.to_string(), usage_of(&usage));
+            }
+        }
+        for block in message.content.iter().flatten() {
+            match (kind, block.kind.as_deref()) {
+                ("assistant", Some("text")) => {
+                    if let Some(text) = block.text {
+                        let line = one_line_raw(text);
+                        if !line.is_empty() {
+                            self.last_assistant_raw = Some(text.get().to_string());
+                            lines.push(format!("assistant: {line}"));
+                        }
+                    }
+                }
+                ("assistant", Some("tool_use")) => lines.push(format!(
+                    "tool: {} {}",
+                    block.name.as_deref().unwrap_or("?"),
+                    block.input.map(one_line_raw).unwrap_or_default()
+                )),
+                ("assistant", Some("thinking")) => {
+                    let line = block.thinking.map(one_line_raw).unwrap_or_default();
+                    if !line.is_empty() {
+                        lines.push(format!("thinking: {line}"));
+                    }
+                }
+                ("user", Some("tool_result")) => {
+                    let label = if block.is_error == Some(true) {
+                        "result (error)"
+                    } else {
+                        "result"
+                    };
+                    let text = match block.content {
+                        Some(raw) if raw.get().starts_with('[') => {
+                            let parts: Vec<FastBlock<'_>> = serde_json::from_str(raw.get()).ok()?;
+                            let joined: Vec<String> = parts
+                                .iter()
+                                .filter_map(|p| p.text.and_then(string_of))
+                                .collect();
+                            one_line(&joined.join("\n"))
+                        }
+                        Some(raw) => one_line_raw(raw),
+                        None => String::new(),
+                    };
+                    lines.push(format!("{label}: {text}"));
+                }
+                _ => {}
+            }
+        }
+        if event.error.is_some_and(|e| e.get() != "null") {
+            self.assistant_failed();
+        }
+        Some((!lines.is_empty()).then(|| lines.join("\n")))
+    }
+
     fn assistant(&mut self, event: &Value) -> Option<String> {
         let message = event.get("message")?;
         self.ev.set_model(s(message, "model"));
@@ -66,7 +194,7 @@ impl ClaudeParser {
                 Some("text") => {
                     let text = s(block, "text").unwrap_or("");
                     if !text.trim().is_empty() {
-                        self.last_assistant_text = Some(text.to_string());
+                        self.last_assistant_raw = serde_json::to_string(text).ok();
                         lines.push(format!("assistant: {}", one_line(text)));
                     }
                 }
@@ -85,10 +213,8 @@ impl ClaudeParser {
             }
         }
         // Claude reports API failures as a synthetic assistant message with an `error` tag.
-        if event.get("error").is_some_and(|e| !e.is_null())
-            && let Some(text) = &self.last_assistant_text
-        {
-            self.ev.error(text.clone());
+        if event.get("error").is_some_and(|e| !e.is_null()) {
+            self.assistant_failed();
         }
         (!lines.is_empty()).then(|| lines.join("\n"))
     }
@@ -207,6 +333,9 @@ impl ClaudeParser {
 
 impl Parser for ClaudeParser {
     fn feed_line(&mut self, line: &str) -> Option<String> {
+        if let Some(rendered) = self.fast(line.trim()) {
+            return rendered;
+        }
         let Some(event) = json_object(line) else {
             return self.ev.stray(line);
         };
@@ -252,7 +381,7 @@ impl Parser for ClaudeParser {
                 self.ev.usage.turns = u32::try_from(self.per_message.len()).ok();
             }
             if self.ev.final_text.is_none() {
-                self.ev.final_text = self.last_assistant_text.take();
+                self.ev.final_text = self.last_assistant();
             }
         }
         self.ev.finish(&exit)

@@ -6,26 +6,99 @@
 //! the cached part as cache reads; newer versions add `cache_write_input_tokens`); `turn.failed` and `error` carry failures. Codex reports no
 //! cost and does not name the model in this stream.
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::common::{Evidence, LimitSignal, args_line, error_message, json_object, n, one_line, s};
+use super::raw::{one_line_raw, string_of};
 use super::{ExitInfo, Parser, RunReport};
 
 /// Parser for `codex exec --json`.
 #[derive(Debug)]
 pub(crate) struct CodexParser {
     ev: Evidence,
+    /// The last agent message as a JSON string literal (unescaped at the end).
+    final_raw: Option<String>,
 }
 
 impl Default for CodexParser {
     fn default() -> Self {
         CodexParser {
             ev: Evidence::new("codex"),
+            final_raw: None,
         }
     }
 }
 
+/// `item.*` events borrowed from the line: command output and messages stay raw.
+#[derive(Deserialize)]
+struct FastEvent<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    item: FastItem<'a>,
+}
+
+#[derive(Deserialize)]
+struct FastItem<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    text: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    command: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    aggregated_output: Option<&'a RawValue>,
+    #[serde(default)]
+    exit_code: Option<i64>,
+    #[serde(borrow, default)]
+    status: Option<Cow<'a, str>>,
+}
+
 impl CodexParser {
+    /// Agent messages, reasoning and commands without building a JSON tree; `None` for
+    /// anything else (the general path handles it).
+    fn fast(&mut self, line: &str) -> Option<Option<String>> {
+        if !line.starts_with(r#"{"type":"item."#) {
+            return None;
+        }
+        let event: FastEvent<'_> = serde_json::from_str(line).ok()?;
+        let item = &event.item;
+        let completed = event.kind == "item.completed";
+        let rendered = match (item.kind.as_ref(), completed) {
+            ("agent_message", true) => {
+                let text = item.text?;
+                self.final_raw = Some(text.get().to_string());
+                self.ev.final_text = None;
+                Some(format!("assistant: {}", one_line_raw(text)))
+            }
+            ("agent_message", false) | ("reasoning", false) => None,
+            ("reasoning", true) => {
+                let line = item.text.map(one_line_raw).unwrap_or_default();
+                (!line.is_empty()).then(|| format!("thinking: {line}"))
+            }
+            ("command_execution", true) => {
+                let status = match item.exit_code {
+                    Some(code) => format!("exit {code}"),
+                    None => item.status.as_deref().unwrap_or("?").to_string(),
+                };
+                let output = item.aggregated_output.map(one_line_raw).unwrap_or_default();
+                Some(format!("result ({status}): {output}"))
+            }
+            ("command_execution", false) => (event.kind == "item.started").then(|| {
+                format!(
+                    "tool: shell {}",
+                    item.command.map(one_line_raw).unwrap_or_default()
+                )
+            }),
+            _ => return None,
+        };
+        Some(rendered)
+    }
+
     fn item(&mut self, kind: &str, event: &Value) -> Option<String> {
         let item = event.get("item")?;
         let completed = kind == "item.completed";
@@ -33,6 +106,7 @@ impl CodexParser {
             Some("agent_message") if completed => {
                 let text = s(item, "text").unwrap_or("");
                 self.ev.final_text = Some(text.to_string());
+                self.final_raw = None;
                 Some(format!("assistant: {}", one_line(text)))
             }
             Some("reasoning") if completed => {
@@ -119,6 +193,9 @@ impl CodexParser {
 
 impl Parser for CodexParser {
     fn feed_line(&mut self, line: &str) -> Option<String> {
+        if let Some(rendered) = self.fast(line.trim()) {
+            return rendered;
+        }
         let Some(event) = json_object(line) else {
             return self.ev.stray(line);
         };
@@ -158,7 +235,10 @@ impl Parser for CodexParser {
         }
     }
 
-    fn finish(self: Box<Self>, exit: ExitInfo) -> RunReport {
+    fn finish(mut self: Box<Self>, exit: ExitInfo) -> RunReport {
+        if let Some(raw) = self.final_raw.take() {
+            self.ev.final_text = RawValue::from_string(raw).ok().and_then(|r| string_of(&r));
+        }
         self.ev.finish(&exit)
     }
 }

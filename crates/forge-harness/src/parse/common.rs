@@ -11,7 +11,7 @@ use super::reset::{parse_reset_text, window_from_text};
 use super::{ExitInfo, Outcome, RunReport, Usage};
 
 /// Longest rendering of one piece of text in a log line.
-const MAX_RENDER_CHARS: usize = 200;
+pub(crate) const MAX_RENDER_CHARS: usize = 200;
 /// Error texts and stray lines kept for classification.
 const MAX_KEPT: usize = 16;
 

@@ -20,6 +20,7 @@ mod gemini;
 mod opencode;
 pub mod patterns;
 mod pi;
+mod raw;
 pub mod reset;
 
 use jiff::{Timestamp, ZonedDateTime};
