@@ -163,3 +163,31 @@ fn claude_subscription_limit_carries_reset_time_and_window() {
         describe(&out)
     );
 }
+
+#[test]
+fn claude_529_is_overloaded() {
+    let sandbox = Sandbox::new();
+    let provider = MockProvider::start(Script::new(vec![Turn::overloaded().times(50)])).unwrap();
+    let out = run_claude(&sandbox, &provider);
+    record_fixture("claude", "overloaded_529", &out);
+    let report = report("claude", &out);
+    assert_eq!(report.outcome, Outcome::Overloaded, "{}", describe(&out));
+}
+
+#[test]
+fn claude_prompt_too_long_is_context_overflow() {
+    let sandbox = Sandbox::new();
+    let provider = MockProvider::start(Script::new(vec![
+        Turn::error(400, "prompt is too long: 250000 tokens > 200000 maximum").times(50),
+    ]))
+    .unwrap();
+    let out = run_claude(&sandbox, &provider);
+    record_fixture("claude", "context_overflow_400", &out);
+    let report = report("claude", &out);
+    assert_eq!(
+        report.outcome,
+        Outcome::ContextOverflow,
+        "{}",
+        describe(&out)
+    );
+}

@@ -177,7 +177,10 @@ fn anthropic_non_streaming_and_housekeeping() {
 
     let requests = provider.requests();
     assert_eq!(requests.len(), 6);
-    assert_eq!(requests[1].path, "/v1/messages", "query strings are dropped");
+    assert_eq!(
+        requests[1].path, "/v1/messages",
+        "query strings are dropped"
+    );
     assert_eq!(requests[1].turn, Some(0));
     assert_eq!(requests[0].turn, None);
     assert_eq!(requests[1].header("X-API-KEY"), Some("k1"));
