@@ -20,10 +20,16 @@ enum Auth {
 }
 
 fn run_claude(sandbox: &Sandbox, provider: &MockProvider) -> Run {
-    run_claude_as(sandbox, provider, Auth::ApiKey)
+    run_claude_as(sandbox, provider, Auth::ApiKey, false)
 }
 
-fn run_claude_as(sandbox: &Sandbox, provider: &MockProvider, auth: Auth) -> Run {
+/// Runs `claude -p`; with `stdin_prompt` the prompt goes on standard input instead of argv.
+fn run_claude_as(
+    sandbox: &Sandbox,
+    provider: &MockProvider,
+    auth: Auth,
+    stdin_prompt: bool,
+) -> Run {
     let mut env = sandbox.base_env();
     env.push(match auth {
         Auth::ApiKey => ("ANTHROPIC_API_KEY".into(), "sk-ant-mock-key".into()),
@@ -39,20 +45,23 @@ fn run_claude_as(sandbox: &Sandbox, provider: &MockProvider, auth: Auth) -> Run 
         ("DISABLE_AUTOUPDATER".into(), "1".into()),
         ("CLAUDE_CODE_MAX_RETRIES".into(), "0".into()),
     ]);
-    let args = [
-        "-p",
-        PROMPT,
+    let mut args = vec!["-p"];
+    if !stdin_prompt {
+        args.push(PROMPT);
+    }
+    args.extend([
         "--output-format",
         "stream-json",
         "--verbose",
         "--dangerously-skip-permissions",
-    ];
+    ]);
+    let stdin = stdin_prompt.then_some(PROMPT);
     run(
         &cli("claude"),
         &args,
         &env,
         &sandbox.repo,
-        None,
+        stdin,
         Duration::from_secs(120),
     )
 }
@@ -69,7 +78,8 @@ fn claude_edits_a_file_and_reports_usage() {
         Turn::text("Edited hello.txt.").with_usage(TokenUsage::new(50, 10).cached(1500, 20)),
     ]))
     .unwrap();
-    let out = run_claude(&sandbox, &provider);
+    // The prompt on stdin, as the preset delivers it.
+    let out = run_claude_as(&sandbox, &provider, Auth::ApiKey, true);
     record_fixture("claude", "tool_edit", &out);
 
     let model = provider.model_requests();
@@ -140,7 +150,7 @@ fn claude_subscription_limit_carries_reset_time_and_window() {
         Turn::rate_limited(1, Some(resets)).times(50),
     ]))
     .unwrap();
-    let out = run_claude_as(&sandbox, &provider, Auth::OAuth);
+    let out = run_claude_as(&sandbox, &provider, Auth::OAuth, false);
     record_fixture("claude", "subscription_limit", &out);
     let requests = provider.model_requests();
     assert_eq!(

@@ -17,6 +17,11 @@ const PROMPT: &str = "forge-smoke-9902: change hello.txt to say changed";
 const PRICE: (f64, f64, f64) = (3.0, 15.0, 0.3);
 
 fn run_pi(sandbox: &Sandbox, provider: &MockProvider) -> Run {
+    run_pi_with(sandbox, provider, false)
+}
+
+/// Runs `pi -p`; with `stdin_prompt` the prompt goes on standard input instead of argv.
+fn run_pi_with(sandbox: &Sandbox, provider: &MockProvider, stdin_prompt: bool) -> Run {
     let agent_dir = sandbox.home.join(".pi/agent");
     std::fs::create_dir_all(&agent_dir).unwrap();
     let models = json!({"providers": {"mock": {
@@ -41,21 +46,24 @@ fn run_pi(sandbox: &Sandbox, provider: &MockProvider) -> Run {
         ),
         ("MOCK_API_KEY".into(), "sk-mock-pi".into()),
     ]);
-    let args = [
+    let mut args = vec![
         "--mode",
         "json",
         "--model",
         "mock/mock-model",
         "--no-session",
         "-p",
-        PROMPT,
     ];
+    if !stdin_prompt {
+        args.push(PROMPT);
+    }
+    let stdin = stdin_prompt.then_some(PROMPT);
     run(
         &cli("pi"),
         &args,
         &env,
         &sandbox.repo,
-        None,
+        stdin,
         Duration::from_secs(120),
     )
 }
@@ -72,7 +80,8 @@ fn pi_edits_a_file_and_reports_usage_and_cost() {
         Turn::text("Edited hello.txt.").with_usage(TokenUsage::new(80, 9).cached(1000, 0)),
     ]))
     .unwrap();
-    let out = run_pi(&sandbox, &provider);
+    // The prompt on stdin, as the preset can deliver it.
+    let out = run_pi_with(&sandbox, &provider, true);
     record_fixture("pi", "tool_edit", &out);
 
     let model = provider.model_requests();

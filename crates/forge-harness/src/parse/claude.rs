@@ -387,3 +387,39 @@ impl Parser for ClaudeParser {
         self.ev.finish(&exit)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The borrowed fast path and the general `Value` path render the same lines.
+    #[test]
+    fn fast_path_matches_general_path() {
+        let fixtures = [
+            include_str!("../../tests/fixtures/claude/success.jsonl"),
+            include_str!("../../tests/fixtures/claude/recorded_tool_edit.jsonl"),
+            include_str!("../../tests/fixtures/claude/truncated_no_result.jsonl"),
+        ];
+        let mut compared = 0;
+        for line in fixtures.iter().flat_map(|f| f.lines()) {
+            let Some(value) = json_object(line) else {
+                continue;
+            };
+            let mut fast = ClaudeParser::default();
+            let Some(rendered) = fast.fast(line) else {
+                continue;
+            };
+            let mut general = ClaudeParser::default();
+            let expected = match s(&value, "type") {
+                Some("assistant") => general.assistant(&value),
+                Some("user") => general.user(&value),
+                _ => continue,
+            };
+            assert_eq!(rendered, expected, "{line}");
+            assert_eq!(fast.per_message.len(), general.per_message.len());
+            assert_eq!(fast.last_assistant(), general.last_assistant());
+            compared += 1;
+        }
+        assert!(compared >= 8, "only {compared} lines compared");
+    }
+}

@@ -242,3 +242,37 @@ impl Parser for CodexParser {
         self.ev.finish(&exit)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The borrowed fast path and the general `Value` path render the same lines.
+    #[test]
+    fn fast_path_matches_general_path() {
+        let fixtures = [
+            include_str!("../../tests/fixtures/codex/success.jsonl"),
+            include_str!("../../tests/fixtures/codex/recorded_tool_edit.jsonl"),
+        ];
+        let mut compared = 0;
+        for line in fixtures.iter().flat_map(|f| f.lines()) {
+            let Some(value) = json_object(line) else {
+                continue;
+            };
+            let mut fast = CodexParser::default();
+            let Some(rendered) = fast.fast(line) else {
+                continue;
+            };
+            let kind = s(&value, "type").unwrap_or("").to_string();
+            let mut general = CodexParser::default();
+            assert_eq!(rendered, general.item(&kind, &value), "{line}");
+            let fast_final = fast
+                .final_raw
+                .as_deref()
+                .and_then(|r| serde_json::from_str::<String>(r).ok());
+            assert_eq!(fast_final, general.ev.final_text);
+            compared += 1;
+        }
+        assert!(compared >= 5, "only {compared} lines compared");
+    }
+}
