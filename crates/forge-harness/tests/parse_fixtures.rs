@@ -370,6 +370,18 @@ fn command_scans_the_tail_for_limits_and_otherwise_trusts_the_exit_code() {
     );
     let (_, ok) = run("command", "command/crash.txt", 0);
     assert_eq!(ok.outcome, Outcome::Success);
+    let tests = "running 3 tests\ntest http::status_429 ... ok\ntest result: ok. 429 passed";
+    let (_, passed) = parse_output("command", tests, ExitInfo::exited(0, now()));
+    assert_eq!(
+        passed.outcome,
+        Outcome::Success,
+        "a bare 429 after exit 0 is not a limit"
+    );
+    let (_, failed) = parse_output("command", tests, ExitInfo::exited(1, now()));
+    assert!(
+        matches!(failed.outcome, Outcome::RateLimited { .. }),
+        "after a failure it is"
+    );
 }
 
 #[test]

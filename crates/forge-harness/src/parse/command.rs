@@ -1,6 +1,11 @@
 //! Plain-text output of any command: no usage; the outcome follows the exit code, except that
 //! limit and auth messages in the last lines are recognised (scripts that wrap an agent CLI
-//! often exit 0 after printing one).
+//! often exit 0 after printing one). After exit 0 a line must also read like a failure ("error",
+//! "limit", "too many", ...), so `test_429 passed` does not park a profile.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::common::{Evidence, classified};
 use super::patterns::classify;
@@ -9,6 +14,11 @@ use super::{ExitInfo, Outcome, Parser, RunReport};
 /// Lines scanned after a failure, and after a success (where a match must be recent).
 const TAIL_ON_FAILURE: usize = 16;
 const TAIL_ON_SUCCESS: usize = 3;
+
+/// Words a limit message printed by a successful process must contain.
+static FAILURE_WORDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)error|limit|quota|too many|try again|resets?\b|denied|unauthori[sz]ed|expired|overloaded|exhausted").ok()
+});
 
 /// Parser for plain-text output.
 #[derive(Debug)]
@@ -47,9 +57,19 @@ impl Parser for CommandParser {
         };
         let found = (!killed)
             .then(|| {
-                self.tail.iter().rev().take(scan).find_map(|text| {
-                    classify("command", text).map(|class| classified(class, text, &exit))
-                })
+                self.tail
+                    .iter()
+                    .rev()
+                    .take(scan)
+                    .filter(|text| {
+                        exit.exit_code != 0
+                            || FAILURE_WORDS
+                                .as_ref()
+                                .is_some_and(|words| words.is_match(text))
+                    })
+                    .find_map(|text| {
+                        classify("command", text).map(|class| classified(class, text, &exit))
+                    })
             })
             .flatten();
         let last = self.tail.back().cloned();
