@@ -256,9 +256,9 @@ impl Store {
         })
     }
 
-    /// Number of run rows per loop.
+    /// Number of run rows per loop (from the trigger-maintained `loops.run_count`).
     pub fn run_counts(&self) -> Result<HashMap<String, i64>> {
-        self.counts("SELECT loop_id, COUNT(*) FROM loop_runs GROUP BY loop_id")
+        self.counts("SELECT id, run_count FROM loops")
     }
 
     /// Number of pending queue items per loop.

@@ -3,10 +3,16 @@
 use crate::{Result, Store, StoreError};
 
 /// The migrations, in order; index + 1 is the version.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "loop runtime",
-    include_str!("migrations/0001_loop_runtime.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "loop runtime",
+        include_str!("migrations/0001_loop_runtime.sql"),
+    ),
+    (
+        "loop run count",
+        include_str!("migrations/0002_loop_run_count.sql"),
+    ),
+];
 
 /// The latest schema version this build knows.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
