@@ -557,3 +557,38 @@ fn stall_detection_leaves_a_committing_loop_alone() {
     assert_eq!((runs, err.as_str()), (5, "max iterations reached (5)"));
     assert!(!log.contains("corrective message"), "{log}");
 }
+
+#[test]
+fn the_judge_of_a_structured_harness_is_read_from_its_final_answer() {
+    let env = env();
+    let command = r#"if grep -q 'Verdict format'; then printf '%s\n' '{"type":"system","subtype":"init","session_id":"s1","model":"m"}' '{"type":"result","subtype":"success","is_error":false,"result":"0","num_turns":1,"total_cost_usd":0.01,"usage":{"input_tokens":3,"output_tokens":1}}'; else cat >/dev/null; echo working; fi"#;
+    env.forge(&[
+        "profile",
+        "add",
+        "claude",
+        "--name",
+        "p",
+        "--prompt-mode",
+        "stdin",
+        "--command",
+        command,
+    ])
+    .success();
+    let (runs, err, log, _) = run_to_stop(
+        &env,
+        "structured",
+        &[
+            "--qualitative-stop-every",
+            "1",
+            "--qualitative-stop-prompt-msg",
+            "Done?",
+            "--qualitative-stop-on-invalid",
+            "stop",
+        ],
+    );
+    assert_eq!(
+        (runs, err.as_str()),
+        (2, "qual stop: signaled stop"),
+        "{log}"
+    );
+}

@@ -290,7 +290,7 @@ impl<'p> Runner<'p> {
             }
             let l = self.store.get_loop(&self.loop_id)?;
             if judge.is_some() {
-                if let Some(reason) = self.judge_verdict(&cfg, &outcome.tail) {
+                if let Some(reason) = self.judge_verdict(&cfg, &outcome.answer) {
                     return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
                 }
             } else if let Some(reason) = self.stall_check(&l, &cfg)? {

@@ -37,6 +37,19 @@ pub(crate) enum Step {
 pub(crate) struct Outcome {
     pub(crate) interrupt: Option<Interrupt>,
     pub(crate) tail: String,
+    /// The harness's final answer: for structured harnesses the result text read by its
+    /// parser, for plain ones the output tail.
+    pub(crate) answer: String,
+}
+
+/// The final answer of a run from its output tail.
+fn final_answer(harness: &str, tail: &str, exit_code: i64) -> String {
+    let exit = forge_harness::parse::ExitInfo::exited(exit_code, jiff::ZonedDateTime::now());
+    let (_, report) = forge_harness::parse::parse_output(harness, tail, exit);
+    report
+        .final_text
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| tail.to_string())
 }
 
 /// Hooks the executor calls while the harness runs.
@@ -352,9 +365,15 @@ impl Runner<'_> {
         if let Err(e) = crate::ledger::append(&self.ledger_path, &entry) {
             self.log.line(&format!("ledger append failed: {e}"));
         }
+        let answer = if judge.is_some() {
+            final_answer(&profile.harness, &result.tail, result.exit_code)
+        } else {
+            String::new()
+        };
         Ok(Step::Ran(Outcome {
             interrupt: result.interrupt,
             tail: result.tail,
+            answer,
         }))
     }
 }
