@@ -8,7 +8,12 @@
 //!
 //! `cargo bench -p forge-runner --bench iteration_overhead`
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::disallowed_methods)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::disallowed_methods
+)]
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -47,7 +52,12 @@ fn main() {
     let data = dir.path().join("data");
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let paths = RunnerPaths { data_dir: data.clone(), db_path: data.join("forge.db"), busy_timeout_ms: 5000, config_path: None };
+    let paths = RunnerPaths {
+        data_dir: data.clone(),
+        db_path: data.join("forge.db"),
+        busy_timeout_ms: 5000,
+        config_path: None,
+    };
     let mut store = Store::open(&paths.db_path, 5000).unwrap();
     let now = now_rfc3339();
     let profile = Profile {
@@ -61,7 +71,9 @@ fn main() {
         model: None,
         extra_args: vec![],
         // A hermetic HOME: a login shell would otherwise source the machine's profile files.
-        env: [("HOME".to_string(), home.display().to_string())].into_iter().collect(),
+        env: [("HOME".to_string(), home.display().to_string())]
+            .into_iter()
+            .collect(),
         max_concurrency: 1,
         cooldown_until: None,
         created_at: now.clone(),
@@ -100,12 +112,18 @@ fn main() {
     let end = run_loop(&paths, &l.id, RunMode::Background { lock_fd: None }).unwrap();
     let looped = started.elapsed();
     assert_eq!(end.reason, format!("max iterations reached ({ITERATIONS})"));
-    assert_eq!(store.list_runs(&l.id, 0).unwrap().len(), ITERATIONS as usize);
+    assert_eq!(
+        store.list_runs(&l.id, 0).unwrap().len(),
+        ITERATIONS as usize
+    );
 
     let per_spawn = base.as_secs_f64() * 1000.0 / ITERATIONS as f64;
     let per_iter = looped.as_secs_f64() * 1000.0 / ITERATIONS as f64;
     println!("iterations:                 {ITERATIONS}");
     println!("spawn+reap `bash -lc true`: {per_spawn:.3} ms each");
     println!("runner iteration:           {per_iter:.3} ms each");
-    println!("overhead per iteration:     {:.3} ms (target < 2 ms)", per_iter - per_spawn);
+    println!(
+        "overhead per iteration:     {:.3} ms (target < 2 ms)",
+        per_iter - per_spawn
+    );
 }
