@@ -467,7 +467,7 @@ fn loop_references_and_selectors() {
     );
     assert_eq!(
         fail(&env, &["msg", "--all"]).1,
-        "Error: message or --next-prompt required\n"
+        "Error: message, --seq, or --next-prompt required\n"
     );
     assert_eq!(
         ok(&env, &["msg", "--all", "hello", "all", "--json"]).json(),

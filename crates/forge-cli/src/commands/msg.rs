@@ -79,7 +79,7 @@ pub(crate) fn run(ctx: &Ctx, args: MsgArgs) -> Result<(), CliError> {
         })
     } else if args.next_prompt.is_none() && args.seq.is_none() {
         return Err(if with_selector {
-            CliError::invalid("message or --next-prompt required")
+            CliError::invalid("message, --seq, or --next-prompt required")
         } else {
             CliError::invalid("message text required").hint("Usage: forge msg <loop> <message…>")
         });
