@@ -287,3 +287,94 @@ fn steer_interrupts_and_restarts_with_the_message() {
     );
     assert!(second.contains("\n\nchange course\n"), "{second}");
 }
+
+#[allow(clippy::disallowed_methods)]
+fn git(repo: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn ledger_has_git_summary_when_enabled_and_redacts_secrets_but_the_log_keeps_them() {
+    let f = fixture();
+    git(&f.repo, &["init", "-q"]);
+    std::fs::create_dir_all(f.repo.join(".forge")).unwrap();
+    std::fs::write(
+        f.repo.join(".forge/forge.yaml"),
+        "ledger:\n  git_status: true\n  git_diff_stat: true\n",
+    )
+    .unwrap();
+    let secret = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz012345";
+    let (store, l) = add_loop(
+        &f,
+        "summary",
+        &format!("cat >/dev/null; echo new > file.txt; echo 'key={secret}'"),
+        0,
+        0,
+    );
+    run_loop(&f.paths, &l.id, RunMode::Single).unwrap();
+    let ledger = read(&f.repo.join(".forge/ledgers/summary.md"));
+    assert!(ledger.contains("```\nkey=[REDACTED]\n```\n"), "{ledger}");
+    assert!(!ledger.contains(secret), "{ledger}");
+    assert!(
+        ledger.contains("\n### Git Summary\n\n```\nstatus --porcelain:\n?? .forge/\n?? file.txt\ndiff --stat:\n  (clean)\n```\n\n"),
+        "{ledger}"
+    );
+    let log = read(&f.paths.data_dir.join("logs/loops/summary.log"));
+    assert!(log.contains(secret), "the local log keeps raw output");
+    let runs = store.list_runs(&l.id, 0).unwrap();
+    assert_eq!(runs[0].status, RunStatus::Success);
+}
+
+#[test]
+fn an_env_prompt_too_large_for_the_environment_arrives_on_stdin_and_in_a_file() {
+    let f = fixture();
+    let (mut store, l) = add_loop(
+        &f,
+        "bigprompt",
+        "echo env=${#FORGE_PROMPT_CONTENT}; echo stdin=$(wc -c); echo file=$(wc -c < \"$FORGE_PROMPT_PATH\")",
+        0,
+        0,
+    );
+    let mut profile = store.get_profile(l.profile_id.as_deref().unwrap()).unwrap();
+    profile.prompt_mode = PromptMode::Env;
+    store.update_profile(&profile).unwrap();
+    let big = "x".repeat(200 * 1024);
+    control::send(
+        &mut store,
+        &f.paths,
+        &l.id,
+        &[Payload::NextPrompt {
+            prompt: big,
+            is_path: false,
+        }],
+    )
+    .unwrap();
+    run_loop(&f.paths, &l.id, RunMode::Single).unwrap();
+    let run = &store.list_runs(&l.id, 0).unwrap()[0];
+    assert_eq!(run.status, RunStatus::Success, "{:?}", run.output_tail);
+    let tail = run.output_tail.clone().unwrap();
+    let size: usize = tail
+        .lines()
+        .find_map(|l| l.strip_prefix("stdin="))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(size > 200 * 1024, "{tail}");
+    assert!(tail.starts_with("env=0\n"), "{tail}");
+    assert!(tail.ends_with(&format!("file={size}")), "{tail}");
+    let log = read(&f.paths.data_dir.join("logs/loops/bigprompt.log"));
+    assert!(
+        log.contains("too large for the environment; delivered on stdin and in "),
+        "{log}"
+    );
+}
