@@ -74,6 +74,13 @@ impl Store {
             })?;
         }
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
+        // Short-lived CLI processes are often the last connection: without this, each one would
+        // checkpoint and delete the WAL on close and the next would re-create it. Checkpoints
+        // still run automatically as writers fill the WAL.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         let mut store = Store { conn };
         migrate::migrate(&mut store)?;
         Ok(store)

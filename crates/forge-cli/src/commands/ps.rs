@@ -70,7 +70,9 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
                         json!(name_of(&profiles, &l.profile_id)),
                     );
                     obj.insert("pool_name".into(), json!(name_of(&pools, &l.pool_id)));
-                    obj.insert("runner_alive".into(), json!(runner_alive(&paths, &l.id)));
+                    // Reconciliation just ran: only loops in an active state can have a runner.
+                    let alive = l.state.is_active() && runner_alive(&paths, &l.id);
+                    obj.insert("runner_alive".into(), json!(alive));
                     if let Some(owner) = l.runner_owner() {
                         obj.insert("runner_owner".into(), json!(owner));
                     }
