@@ -162,6 +162,8 @@ fn main() {
     std::thread::sleep(Duration::from_millis(500));
     let rss = vm_kib(pid, "VmRSS:").unwrap();
     let hwm = vm_kib(pid, "VmHWM:").unwrap();
+    let anon = vm_kib(pid, "RssAnon:").unwrap();
+    let file = vm_kib(pid, "RssFile:").unwrap();
     env.run(&["kill", "rss"]);
     env.run(&["rm", "rss", "--force", "--yes"]);
 
@@ -191,8 +193,10 @@ fn main() {
         "| `forge --version` start-up | {version_median:.2} ms | {version_p95:.2} ms | < 5 ms |"
     );
     println!(
-        "| runner RSS while harness runs | {:.2} MiB (peak {:.2} MiB) | — | < 4 MiB |",
+        "| runner RSS while harness runs | {:.2} MiB (peak {:.2} MiB; private anonymous {:.2} MiB, shared file-backed code {:.2} MiB) | — | < 4 MiB |",
         rss as f64 / 1024.0,
-        hwm as f64 / 1024.0
+        hwm as f64 / 1024.0,
+        anon as f64 / 1024.0,
+        file as f64 / 1024.0
     );
 }
