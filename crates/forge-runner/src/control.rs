@@ -152,6 +152,8 @@ fn end_orphaned_runs(store: &mut Store, loop_id: &str, reason: &str) -> Result<(
             exit_code: Some(-9),
             output_tail: run.output_tail.clone().unwrap_or_default(),
             metadata,
+            outcome: None,
+            usage: None,
         };
         store.finish_run(&run.id, &finish)?;
     }

@@ -73,14 +73,6 @@ pub(crate) trait OutputObserver {
     fn stderr(&mut self, bytes: &[u8]);
 }
 
-/// An observer that ignores output.
-pub(crate) struct NoObserver;
-
-impl OutputObserver for NoObserver {
-    fn stdout(&mut self, _: &[u8]) {}
-    fn stderr(&mut self, _: &[u8]) {}
-}
-
 /// How a harness run ended.
 #[derive(Debug)]
 pub(crate) struct ExecResult {

@@ -21,6 +21,7 @@ use crate::paths::RunnerPaths;
 use crate::signals::{Signals, signal_name};
 use crate::wake::WakeReceiver;
 
+mod accounting;
 mod iteration;
 mod stops;
 
@@ -42,6 +43,9 @@ pub struct RunEnd {
     /// Why it ended.
     pub reason: String,
 }
+
+/// Longest wait for a profile before selection is tried again.
+const WAIT_RECHECK_SECONDS: i64 = 10;
 
 /// Longest single wait inside a sleep before the queue is checked again.
 const SLEEP_CHECK: Duration = Duration::from_millis(500);
@@ -232,7 +236,9 @@ impl<'p> Runner<'p> {
                         &LoopUpdate::state_with_error(LoopState::Waiting, text)
                             .meta("wait_until", json!(forge_core::time::format_ts(until))),
                     )?;
-                    let secs = (until.as_second() - Timestamp::now().as_second()).max(1);
+                    // Re-check at least every WAIT_RECHECK, so a cleared cooldown is noticed.
+                    let secs = (until.as_second() - Timestamp::now().as_second())
+                        .clamp(1, WAIT_RECHECK_SECONDS);
                     if let Woken::Signal(sig) =
                         self.sleep(Duration::from_secs(secs as u64), false)?
                     {

@@ -101,7 +101,7 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                &format!("SELECT {WORK_COLUMNS} FROM loop_work_state WHERE loop_id = ?1 AND is_current = 1 ORDER BY updated_at DESC, id DESC LIMIT 1"),
+                &format!("SELECT {WORK_COLUMNS} FROM loop_work_state WHERE loop_id = ?1 AND is_current = 1 ORDER BY updated_at DESC, rowid DESC LIMIT 1"),
                 [loop_id],
                 work_from_row,
             )
@@ -111,7 +111,7 @@ impl Store {
     /// Work-state rows: current first, then newest (`limit` ≤ 0 = 200).
     pub fn work_list(&self, loop_id: &str, limit: i64) -> Result<Vec<WorkState>> {
         let mut stmt = self.conn().prepare(&format!(
-            "SELECT {WORK_COLUMNS} FROM loop_work_state WHERE loop_id = ?1 ORDER BY is_current DESC, updated_at DESC, id DESC LIMIT ?2"
+            "SELECT {WORK_COLUMNS} FROM loop_work_state WHERE loop_id = ?1 ORDER BY is_current DESC, updated_at DESC, rowid DESC LIMIT ?2"
         ))?;
         let rows = stmt.query_map(
             params![loop_id, if limit <= 0 { 200 } else { limit }],

@@ -12,6 +12,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "loop run count",
         include_str!("migrations/0002_loop_run_count.sql"),
     ),
+    ("run usage", include_str!("migrations/0003_run_usage.sql")),
 ];
 
 /// The latest schema version this build knows.

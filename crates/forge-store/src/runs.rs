@@ -15,8 +15,34 @@ pub struct RunFinish {
     pub status: RunStatus,
     pub exit_code: Option<i64>,
     pub output_tail: String,
-    /// Metadata keys merged into the run's metadata (outcome, usage, reason).
+    /// Metadata keys merged into the run's metadata (outcome details, reason).
     pub metadata: Map<String, Value>,
+    /// The typed outcome (`success`, `rate_limited`, ...) when the output was parsed.
+    pub outcome: Option<String>,
+    /// Token and cost accounting when the harness reported it.
+    pub usage: Option<RunUsage>,
+}
+
+/// Token and cost accounting of one run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunUsage {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cache_read_tokens: i64,
+    pub cache_write_tokens: i64,
+    pub cost_usd: Option<f64>,
+    pub model: Option<String>,
+    pub session_id: Option<String>,
+}
+
+/// Totals of a loop's runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageTotals {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cache_read_tokens: i64,
+    pub cache_write_tokens: i64,
+    pub cost_usd: f64,
 }
 
 impl Store {
@@ -78,15 +104,22 @@ impl Store {
     /// else (e.g. `forge kill` reconciling a dead runner) keeps its first verdict.
     pub fn finish_run(&mut self, run_id: &str, finish: &RunFinish) -> Result<bool> {
         self.write(|tx| {
+            let u = finish.usage.clone().unwrap_or_default();
+            let has_usage = finish.usage.is_some();
             let n = tx.execute(
                 "UPDATE loop_runs SET status = ?2, exit_code = ?3, output_tail = ?4, finished_at = ?5,
-                 harness_pgid = NULL,
+                 harness_pgid = NULL, outcome = ?7,
+                 input_tokens = CASE WHEN ?8 THEN ?9 END, output_tokens = CASE WHEN ?8 THEN ?10 END,
+                 cache_read_tokens = CASE WHEN ?8 THEN ?11 END, cache_write_tokens = CASE WHEN ?8 THEN ?12 END,
+                 cost_usd = ?13, model = ?14, session_id = ?15,
                  metadata_json = CASE WHEN ?6 IS NULL THEN metadata_json
                                       ELSE json_patch(COALESCE(metadata_json, '{}'), ?6) END
                  WHERE id = ?1 AND status = 'running'",
                 params![
                     run_id, finish.status.as_str(), finish.exit_code, finish.output_tail,
-                    now_rfc3339(), map_json(&finish.metadata)
+                    now_rfc3339(), map_json(&finish.metadata), finish.outcome, has_usage,
+                    u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens,
+                    u.cost_usd, u.model, u.session_id
                 ],
             )?;
             if n > 0 {
@@ -95,6 +128,42 @@ impl Store {
             }
             Ok(n > 0)
         })
+    }
+
+    /// Token and cost totals per loop (loops without accounted runs are absent).
+    pub fn usage_totals(&self) -> Result<std::collections::HashMap<String, UsageTotals>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT loop_id, SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
+                    SUM(cache_write_tokens), COALESCE(SUM(cost_usd), 0)
+             FROM loop_runs WHERE input_tokens IS NOT NULL GROUP BY loop_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                UsageTotals {
+                    input_tokens: r.get(1)?,
+                    output_tokens: r.get(2)?,
+                    cache_read_tokens: r.get(3)?,
+                    cache_write_tokens: r.get(4)?,
+                    cost_usd: r.get(5)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Number of runs of a profile with this outcome since `since` (RFC 3339).
+    pub fn count_outcomes_since(
+        &self,
+        profile_id: &str,
+        outcome: &str,
+        since: &str,
+    ) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*) FROM loop_runs WHERE profile_id = ?1 AND outcome = ?2 AND started_at >= ?3",
+            params![profile_id, outcome, since],
+            |r| r.get(0),
+        )?)
     }
 
     /// Fetches a run by id.

@@ -57,7 +57,7 @@ fn sample_profile(name: &str) -> Profile {
 #[test]
 fn schema_snapshot() {
     let store = Store::open_in_memory().unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     insta::assert_snapshot!(store.schema_dump().unwrap());
 }
 
@@ -67,7 +67,7 @@ fn reopening_a_migrated_file_is_idempotent() {
     let path = dir.path().join("nested/forge.db");
     Store::open(&path, 1000).unwrap();
     let store = Store::open(&path, 1000).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     let mode: String = store
         .conn()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -231,6 +231,8 @@ fn pools_default_members_cursor_and_running_counts() {
         exit_code: Some(-1),
         output_tail: "x".into(),
         metadata: Default::default(),
+        outcome: None,
+        usage: None,
     };
     assert!(store.finish_run(&run.id, &finish).unwrap());
     assert!(
@@ -238,7 +240,43 @@ fn pools_default_members_cursor_and_running_counts() {
         "a closed run keeps its first verdict"
     );
     assert_eq!(store.count_running_by_profile(&a.id).unwrap(), 0);
-    assert_eq!(store.run_counts().unwrap()[&l.id], 1);
+    let mut second = run.clone();
+    second.id = new_id();
+    store.create_run(&second).unwrap();
+    let usage = crate::RunUsage {
+        input_tokens: 10,
+        output_tokens: 5,
+        cache_read_tokens: 7,
+        cache_write_tokens: 3,
+        cost_usd: Some(0.25),
+        model: Some("m".into()),
+        session_id: None,
+    };
+    let accounted = RunFinish {
+        status: RunStatus::Success,
+        exit_code: Some(0),
+        output_tail: String::new(),
+        metadata: Default::default(),
+        outcome: Some("success".into()),
+        usage: Some(usage),
+    };
+    store.finish_run(&second.id, &accounted).unwrap();
+    let totals = store.usage_totals().unwrap();
+    let expected = crate::UsageTotals {
+        input_tokens: 10,
+        output_tokens: 5,
+        cache_read_tokens: 7,
+        cache_write_tokens: 3,
+        cost_usd: 0.25,
+    };
+    assert_eq!(totals[&l.id], expected);
+    assert_eq!(
+        store
+            .count_outcomes_since(&a.id, "success", "2000-01-01T00:00:00Z")
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.run_counts().unwrap()[&l.id], 2);
     store.delete_profile(&a.id).unwrap();
     assert_eq!(store.list_pool_members(&first.id).unwrap().len(), 1);
 }

@@ -41,6 +41,11 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
     }
     let runs = store.run_counts()?;
     let pending = store.pending_counts()?;
+    let usage = if ctx.printer.is_json() {
+        store.usage_totals()?
+    } else {
+        HashMap::new()
+    };
     let profiles: HashMap<String, String> = store
         .list_profiles()?
         .into_iter()
@@ -73,6 +78,18 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
                     // Reconciliation just ran: only loops in an active state can have a runner.
                     let alive = l.state.is_active() && runner_alive(&paths, &l.id);
                     obj.insert("runner_alive".into(), json!(alive));
+                    if let Some(u) = usage.get(&l.id) {
+                        obj.insert(
+                            "tokens".into(),
+                            json!({
+                                "input": u.input_tokens,
+                                "output": u.output_tokens,
+                                "cache_read": u.cache_read_tokens,
+                                "cache_write": u.cache_write_tokens,
+                            }),
+                        );
+                        obj.insert("cost_usd".into(), json!(u.cost_usd));
+                    }
                     if let Some(owner) = l.runner_owner() {
                         obj.insert("runner_owner".into(), json!(owner));
                     }

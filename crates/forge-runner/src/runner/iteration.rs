@@ -16,8 +16,9 @@ use jiff::Timestamp;
 use serde_json::{Map, json};
 
 use super::Runner;
+use super::accounting::{ParseObserver, ledger_fields, status_of, usage_of};
 use crate::RunnerError;
-use crate::exec::{ExecResult, Interrupt, NoObserver, RunHooks, Waiters, execute};
+use crate::exec::{Interrupt, RunHooks, Waiters, execute};
 use crate::logfile::create_private_dir;
 use crate::prompts::{read_base_prompt, read_prompt_file};
 
@@ -40,16 +41,6 @@ pub(crate) struct Outcome {
     /// The harness's final answer: for structured harnesses the result text read by its
     /// parser, for plain ones the output tail.
     pub(crate) answer: String,
-}
-
-/// The final answer of a run from its output tail.
-fn final_answer(harness: &str, tail: &str, exit_code: i64) -> String {
-    let exit = forge_harness::parse::ExitInfo::exited(exit_code, jiff::ZonedDateTime::now());
-    let (_, report) = forge_harness::parse::parse_output(harness, tail, exit);
-    report
-        .final_text
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| tail.to_string())
 }
 
 /// Hooks the executor calls while the harness runs.
@@ -94,16 +85,6 @@ impl RunHooks for Hooks<'_> {
             );
         }
         Some(interrupt)
-    }
-}
-
-fn status_of(result: &ExecResult) -> RunStatus {
-    if result.interrupt.is_some() {
-        RunStatus::Killed
-    } else if result.exit_code == 0 {
-        RunStatus::Success
-    } else {
-        RunStatus::Error
     }
 }
 
@@ -279,6 +260,8 @@ impl Runner<'_> {
                     exit_code: Some(-1),
                     output_tail: reason.clone(),
                     metadata: Map::new(),
+                    outcome: None,
+                    usage: None,
                 };
                 self.store.finish_run(&run_id, &finish)?;
                 return Ok(Step::Fatal(format!("prompt delivery error: {reason}")));
@@ -298,6 +281,7 @@ impl Runner<'_> {
         )?;
         self.log
             .line(&format!("run {run_id} start (profile={})", profile.name));
+        let mut observer = ParseObserver::new(&profile.harness);
         let result = {
             let mut hooks = Hooks {
                 store: &mut self.store,
@@ -315,16 +299,25 @@ impl Runner<'_> {
                 &mut self.log,
                 &mut waiters,
                 &mut hooks,
-                &mut NoObserver,
+                &mut observer,
             )
         };
-        let status = status_of(&result);
+        let report = observer.finish(result.exit_code, result.interrupt.is_some());
+        let status = status_of(&report, result.interrupt.is_some());
+        let mut error_text = result.error_text.clone();
+        if status != RunStatus::Success && error_text.is_none() {
+            error_text = Some(match &report.outcome {
+                forge_harness::parse::Outcome::Error { message } if !message.is_empty() => {
+                    message.clone()
+                }
+                other => other.kind().to_string(),
+            });
+        }
         self.log.line(&format!(
             "run {run_id} {} (exit {}{})",
             status,
             result.exit_code,
-            result
-                .error_text
+            error_text
                 .as_deref()
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default()
@@ -333,10 +326,21 @@ impl Runner<'_> {
             status,
             exit_code: Some(result.exit_code),
             output_tail: result.tail.clone(),
-            metadata: Map::new(),
+            metadata: serde_json::to_value(&report.outcome)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
+                .map(|outcome| {
+                    [("outcome".to_string(), serde_json::Value::Object(outcome))]
+                        .into_iter()
+                        .collect()
+                })
+                .unwrap_or_default(),
+            outcome: Some(report.outcome.kind().to_string()),
+            usage: usage_of(&report),
         };
         self.store.finish_run(&run_id, &finish)?;
-        self.record_iteration(judge.is_none(), result.exit_code, result.error_text.clone())?;
+        self.record_iteration(judge.is_none(), result.exit_code, error_text)?;
+        self.apply_outcome(&profile, &report)?;
         self.store
             .finish_items(&plan.consumed_ids, QueueItemStatus::Completed, None)?;
 
@@ -357,7 +361,7 @@ impl Runner<'_> {
             started_at: run.started_at.clone(),
             finished_at: Some(now_rfc3339()),
             exit_code: Some(result.exit_code),
-            extra_fields: Vec::new(),
+            extra_fields: ledger_fields(&report),
             output_tail: result.tail.clone(),
             git_status,
             git_diff_stat,
@@ -365,11 +369,10 @@ impl Runner<'_> {
         if let Err(e) = crate::ledger::append(&self.ledger_path, &entry) {
             self.log.line(&format!("ledger append failed: {e}"));
         }
-        let answer = if judge.is_some() {
-            final_answer(&profile.harness, &result.tail, result.exit_code)
-        } else {
-            String::new()
-        };
+        let answer = report
+            .final_text
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| result.tail.clone());
         Ok(Step::Ran(Outcome {
             interrupt: result.interrupt,
             tail: result.tail,
