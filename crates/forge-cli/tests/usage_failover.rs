@@ -258,3 +258,176 @@ fn an_auth_failure_parks_the_profile_and_a_pinned_loop_waits_until_it_is_cleared
     );
     env.forge(&["kill", "parked"]).success();
 }
+
+#[test]
+fn spend_budgets_stop_the_loop_once_reached() {
+    let env = env();
+    claude_profile(&env, "cc", SUCCESS);
+    env.forge(&[
+        "up",
+        "--profile",
+        "cc",
+        "--name",
+        "costly",
+        "--interval",
+        "0",
+        "--max-cost",
+        "0.02",
+        "--prompt-msg",
+        "x",
+    ])
+    .success();
+    env.forge(&[
+        "up",
+        "--profile",
+        "cc",
+        "--name",
+        "wordy",
+        "--interval",
+        "0",
+        "--max-tokens",
+        "2000",
+        "--prompt-msg",
+        "x",
+    ])
+    .success();
+    wait_stopped(&env, "costly");
+    wait_stopped(&env, "wordy");
+    let ps = env.forge(&["ps", "--json"]).json();
+    let by_name = |n: &str| {
+        ps.as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        by_name("costly")["last_error"],
+        "max cost reached ($0.0246 of $0.0200)"
+    );
+    assert_eq!(by_name("costly")["runs"], 2);
+    assert_eq!(
+        by_name("wordy")["last_error"],
+        "max tokens reached (2174 of 2000)"
+    );
+    assert_eq!(by_name("wordy")["runs"], 2);
+    assert_eq!(
+        by_name("wordy")["metadata"]["guards"],
+        serde_json::json!({"max_tokens": 2000})
+    );
+}
+
+#[test]
+fn run_and_idle_timeouts_kill_the_run_and_the_loop_goes_on() {
+    let env = env();
+    env.forge(&[
+        "profile",
+        "add",
+        "command",
+        "--name",
+        "slow",
+        "--command",
+        "cat >/dev/null; echo started; sleep 30",
+        "--max-concurrency",
+        "0",
+    ])
+    .success();
+    env.forge(&[
+        "up",
+        "--profile",
+        "slow",
+        "--name",
+        "timed",
+        "--interval",
+        "0",
+        "--max-iterations",
+        "2",
+        "--run-timeout",
+        "1s",
+        "--prompt-msg",
+        "x",
+    ])
+    .success();
+    env.forge(&[
+        "up",
+        "--profile",
+        "slow",
+        "--name",
+        "idle",
+        "--interval",
+        "0",
+        "--max-iterations",
+        "1",
+        "--idle-timeout",
+        "1s",
+        "--prompt-msg",
+        "x",
+    ])
+    .success();
+    wait_stopped(&env, "timed");
+    wait_stopped(&env, "idle");
+    let runs = |name: &str| -> Vec<(String, String)> {
+        db(&env)
+            .prepare("SELECT r.status, r.outcome FROM loop_runs r JOIN loops l ON l.id = r.loop_id WHERE l.name = ?1")
+            .unwrap()
+            .query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        runs("timed"),
+        vec![("killed".to_string(), "timed_out".to_string()); 2]
+    );
+    assert_eq!(
+        runs("idle"),
+        vec![("killed".to_string(), "stalled".to_string())]
+    );
+    let log = std::fs::read_to_string(env.log_path("timed")).unwrap();
+    assert!(
+        log.contains("killed (exit -1: run timed out after 1s)"),
+        "{log}"
+    );
+    let log = std::fs::read_to_string(env.log_path("idle")).unwrap();
+    assert!(
+        log.contains("killed (exit -1: no output for 1s (stalled))"),
+        "{log}"
+    );
+}
+
+#[test]
+fn invalid_guard_flags_are_refused() {
+    let env = env();
+    env.forge(&[
+        "profile",
+        "add",
+        "command",
+        "--name",
+        "p",
+        "--command",
+        "cat",
+    ])
+    .success();
+    for (flags, message) in [
+        (["--run-timeout", "0"], "--run-timeout must be > 0 (got 0)"),
+        (
+            ["--idle-timeout", "soon"],
+            "invalid --idle-timeout: invalid duration \"soon\" (use a number with a unit, e.g. 30s, 5m, 1h30m, 1.5h)",
+        ),
+        (
+            ["--max-cost", "lots"],
+            "--max-cost must be a positive amount of US dollars, e.g. 5 or 0.50 (got lots)",
+        ),
+        (["--max-tokens", "-5"], "--max-tokens must be > 0 (got -5)"),
+    ] {
+        let mut args = vec!["up", "--profile", "p", "--prompt-msg", "x"];
+        args.extend_from_slice(&flags);
+        let out = env.forge(&args);
+        assert_eq!(out.code, 1, "{flags:?}");
+        assert_eq!(
+            out.stderr.lines().next().unwrap(),
+            format!("Error: {message}")
+        );
+    }
+}

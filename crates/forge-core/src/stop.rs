@@ -329,3 +329,44 @@ mod tests {
         );
     }
 }
+
+/// Per-loop guards (stored in loop metadata `guards`): run and idle timeouts, spend budgets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Guards {
+    /// Kill a run after this many seconds (0 = no limit).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub run_timeout_seconds: i64,
+    /// Kill a run that printed nothing for this many seconds (0 = no limit).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub idle_timeout_seconds: i64,
+    /// Stop the loop once its runs cost this much in USD (0 = no limit).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub max_cost_usd: f64,
+    /// Stop the loop once its runs used this many tokens, cache included (0 = no limit).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub max_tokens: i64,
+}
+
+impl Guards {
+    /// Whether any guard is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Guards::default()
+    }
+
+    /// The stop reason once spending reaches a budget.
+    pub fn budget_reason(&self, cost_usd: f64, tokens: i64) -> Option<String> {
+        if self.max_cost_usd > 0.0 && cost_usd >= self.max_cost_usd {
+            return Some(format!(
+                "max cost reached (${cost_usd:.4} of ${:.4})",
+                self.max_cost_usd
+            ));
+        }
+        if self.max_tokens > 0 && tokens >= self.max_tokens {
+            return Some(format!(
+                "max tokens reached ({tokens} of {})",
+                self.max_tokens
+            ));
+        }
+        None
+    }
+}

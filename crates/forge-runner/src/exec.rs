@@ -45,6 +45,19 @@ pub(crate) enum Interrupt {
     },
     /// The runner itself was told to stop.
     Signal(i32),
+    /// The run exceeded `--run-timeout` (seconds).
+    TimedOut(i64),
+    /// The run printed nothing for `--idle-timeout` (seconds).
+    Stalled(i64),
+}
+
+/// Time limits of one run.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RunLimits {
+    /// Kill the run after this long.
+    pub(crate) run_timeout: Option<Duration>,
+    /// Kill the run after this long without output.
+    pub(crate) idle_timeout: Option<Duration>,
 }
 
 impl Interrupt {
@@ -53,6 +66,16 @@ impl Interrupt {
             Interrupt::Kill { reason } => reason.clone(),
             Interrupt::Steer { .. } => "steer interrupt".into(),
             Interrupt::Signal(sig) => format!("runner terminated by {}", signal_name(*sig)),
+            Interrupt::TimedOut(secs) => {
+                format!(
+                    "run timed out after {}",
+                    forge_core::duration::format_go_duration(*secs)
+                )
+            }
+            Interrupt::Stalled(secs) => format!(
+                "no output for {} (stalled)",
+                forge_core::duration::format_go_duration(*secs)
+            ),
         }
     }
 }
@@ -150,6 +173,7 @@ pub(crate) fn execute(
     waiters: &mut Waiters<'_>,
     hooks: &mut dyn RunHooks,
     observer: &mut dyn OutputObserver,
+    limits: RunLimits,
 ) -> ExecResult {
     let mut tail = LineTail::new(TAIL_LINES);
     let mut child: Child = match spawn_harness(&cmd.program, &cmd.args, cwd, &cmd.env) {
@@ -196,6 +220,9 @@ pub(crate) fn execute(
     let mut kill_at: Option<Instant> = None;
     let mut drain_until: Option<Instant> = None;
     let mut next_check = Instant::now() + CHECK_INTERVAL;
+    let started = Instant::now();
+    let mut last_output = started;
+    let over = |limit: Option<Duration>, since: Instant| limit.filter(|d| since.elapsed() >= *d);
 
     loop {
         if status.is_some() && stdout.is_none() && stderr.is_none() {
@@ -257,6 +284,9 @@ pub(crate) fn execute(
                 stderr = None;
             }
         }
+        if out_ev || err_ev {
+            last_output = Instant::now();
+        }
         if in_ev && let Some(s) = stdin.as_mut() {
             match s.write(&stdin_data[written..]) {
                 Ok(n) => written += n,
@@ -290,7 +320,15 @@ pub(crate) fn execute(
                     .signals
                     .received()
                     .map(Interrupt::Signal)
-                    .or_else(|| hooks.check());
+                    .or_else(|| hooks.check())
+                    .or_else(|| {
+                        over(limits.run_timeout, started)
+                            .map(|d| Interrupt::TimedOut(d.as_secs() as i64))
+                    })
+                    .or_else(|| {
+                        over(limits.idle_timeout, last_output)
+                            .map(|d| Interrupt::Stalled(d.as_secs() as i64))
+                    });
                 match &interrupt {
                     Some(Interrupt::Kill { .. }) => kill_group(pgid, Signal::KILL),
                     Some(_) => {

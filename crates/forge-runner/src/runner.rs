@@ -255,6 +255,7 @@ impl<'p> Runner<'p> {
                     return self.end(LoopState::Stopped, None, "run interrupted: kill");
                 }
                 Some(crate::exec::Interrupt::Signal(sig)) => return self.cancelled(*sig),
+                Some(crate::exec::Interrupt::TimedOut(_) | crate::exec::Interrupt::Stalled(_)) => {}
                 Some(crate::exec::Interrupt::Steer {
                     message,
                     created_at,
@@ -303,6 +304,9 @@ impl<'p> Runner<'p> {
                 return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
             }
             self.persist_stop_state()?;
+            if let Some(reason) = self.budget_reason(&l)? {
+                return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+            }
             if let Some(reason) = self.quant_check(&l, &cfg, Phase::After) {
                 return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
             }

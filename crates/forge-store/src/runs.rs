@@ -152,6 +152,26 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Token and cost totals of one loop's runs.
+    pub fn loop_usage_totals(&self, loop_id: &str) -> Result<UsageTotals> {
+        Ok(self.conn().query_row(
+            "SELECT COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),
+                    COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0),
+                    COALESCE(SUM(cost_usd), 0)
+             FROM loop_runs WHERE loop_id = ?1",
+            [loop_id],
+            |r| {
+                Ok(UsageTotals {
+                    input_tokens: r.get(0)?,
+                    output_tokens: r.get(1)?,
+                    cache_read_tokens: r.get(2)?,
+                    cache_write_tokens: r.get(3)?,
+                    cost_usd: r.get(4)?,
+                })
+            },
+        )?)
+    }
+
     /// Number of runs of a profile with this outcome since `since` (RFC 3339).
     pub fn count_outcomes_since(
         &self,

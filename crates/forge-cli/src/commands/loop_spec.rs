@@ -53,6 +53,8 @@ pub(crate) struct CreateArgs {
     pub(crate) spawn_owner: Option<String>,
     #[command(flatten)]
     pub(crate) stop: super::stop_flags::StopArgs,
+    #[command(flatten)]
+    pub(crate) guards: super::guard_flags::GuardArgs,
 }
 
 /// Validated creation parameters.
@@ -68,6 +70,7 @@ pub(crate) struct LoopPlan {
     max_iterations: i64,
     tags: Vec<String>,
     stop_config: Option<forge_core::stop::StopConfig>,
+    guards: Option<forge_core::stop::Guards>,
 }
 
 fn duration_flag(flag: &str, value: &str) -> Result<i64, CliError> {
@@ -218,7 +221,28 @@ pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPl
         max_iterations,
         tags: clean_tags(&args.tags),
         stop_config,
+        guards: args.guards.guards()?,
     })
+}
+
+/// The metadata a new loop starts with: its smart-stop configuration and guards.
+fn loop_metadata(plan: &LoopPlan) -> serde_json::Map<String, serde_json::Value> {
+    let mut metadata = serde_json::Map::new();
+    if let Some(v) = plan
+        .stop_config
+        .as_ref()
+        .and_then(|c| serde_json::to_value(c).ok())
+    {
+        metadata.insert("stop_config".into(), v);
+    }
+    if let Some(v) = plan
+        .guards
+        .as_ref()
+        .and_then(|g| serde_json::to_value(g).ok())
+    {
+        metadata.insert("guards".into(), v);
+    }
+    metadata
 }
 
 fn require_members(store: &Store, pool_id: &str, name: &str) -> Result<(), CliError> {
@@ -266,12 +290,7 @@ pub(crate) fn create_loop(
         log_path: Some(paths.log_path(&slug).display().to_string()),
         ledger_path: Some(RunnerPaths::ledger_path(repo, &slug).display().to_string()),
         tags: plan.tags.clone(),
-        metadata: plan
-            .stop_config
-            .as_ref()
-            .and_then(|c| serde_json::to_value(c).ok())
-            .map(|v| [("stop_config".to_string(), v)].into_iter().collect())
-            .unwrap_or_default(),
+        metadata: loop_metadata(plan),
         created_at: now.clone(),
         updated_at: now,
     };

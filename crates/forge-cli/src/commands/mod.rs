@@ -3,6 +3,7 @@
 pub(crate) mod clean;
 pub(crate) mod completion;
 pub(crate) mod config;
+mod guard_flags;
 pub(crate) mod init;
 pub(crate) mod kill;
 pub(crate) mod logs;

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use super::Runner;
 use crate::RunnerError;
-use crate::exec::OutputObserver;
+use crate::exec::{Interrupt, OutputObserver};
 
 /// Longest line kept for parsing; a longer one is cut (the raw output still goes to the log).
 const MAX_LINE: usize = 16 * 1024 * 1024;
@@ -50,7 +50,7 @@ impl ParseObserver {
     }
 
     /// Flushes partial lines and reports usage, outcome and final answer.
-    pub(crate) fn finish(mut self, exit_code: i64, killed: bool) -> RunReport {
+    pub(crate) fn finish(mut self, exit_code: i64, interrupt: Option<&Interrupt>) -> RunReport {
         for buf in [
             std::mem::take(&mut self.stdout),
             std::mem::take(&mut self.stderr),
@@ -62,7 +62,12 @@ impl ParseObserver {
             }
         }
         let mut exit = ExitInfo::exited(exit_code, jiff::ZonedDateTime::now());
-        exit.killed = killed;
+        match interrupt {
+            Some(Interrupt::TimedOut(_)) => exit.timed_out = true,
+            Some(Interrupt::Stalled(_)) => exit.stalled = true,
+            Some(_) => exit.killed = true,
+            None => {}
+        }
         self.parser.finish(exit)
     }
 }

@@ -18,7 +18,7 @@ use serde_json::{Map, json};
 use super::Runner;
 use super::accounting::{ParseObserver, ledger_fields, status_of, usage_of};
 use crate::RunnerError;
-use crate::exec::{Interrupt, RunHooks, Waiters, execute};
+use crate::exec::{Interrupt, RunHooks, RunLimits, Waiters, execute};
 use crate::logfile::create_private_dir;
 use crate::prompts::{read_base_prompt, read_prompt_file};
 
@@ -300,9 +300,10 @@ impl Runner<'_> {
                 &mut waiters,
                 &mut hooks,
                 &mut observer,
+                run_limits(l),
             )
         };
-        let report = observer.finish(result.exit_code, result.interrupt.is_some());
+        let report = observer.finish(result.exit_code, result.interrupt.as_ref());
         let status = status_of(&report, result.interrupt.is_some());
         let mut error_text = result.error_text.clone();
         if status != RunStatus::Success && error_text.is_none() {
@@ -378,6 +379,16 @@ impl Runner<'_> {
             tail: result.tail,
             answer,
         }))
+    }
+}
+
+/// The loop's run and idle timeouts.
+fn run_limits(l: &Loop) -> RunLimits {
+    let guards = super::stops::guards(l);
+    let secs = |s: i64| (s > 0).then(|| std::time::Duration::from_secs(s as u64));
+    RunLimits {
+        run_timeout: secs(guards.run_timeout_seconds),
+        idle_timeout: secs(guards.idle_timeout_seconds),
     }
 }
 

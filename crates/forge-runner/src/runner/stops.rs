@@ -21,6 +21,14 @@ pub(crate) fn stop_config(l: &Loop) -> StopConfig {
         .unwrap_or_default()
 }
 
+/// The loop's guards (empty when none or unreadable).
+pub(crate) fn guards(l: &Loop) -> forge_core::stop::Guards {
+    l.metadata
+        .get("guards")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
 /// A fingerprint of the repository's progress: HEAD plus the working-tree state.
 pub(crate) fn repo_fingerprint(repo: &Path) -> Option<u64> {
     let head =
@@ -37,6 +45,20 @@ pub(crate) fn repo_fingerprint(repo: &Path) -> Option<u64> {
 }
 
 impl Runner<'_> {
+    /// The stop reason once the loop's runs have spent its `--max-cost` / `--max-tokens`.
+    pub(super) fn budget_reason(&self, l: &Loop) -> Result<Option<String>, RunnerError> {
+        let g = guards(l);
+        if g.max_cost_usd <= 0.0 && g.max_tokens <= 0 {
+            return Ok(None);
+        }
+        let totals = self.store.loop_usage_totals(&l.id)?;
+        let tokens = totals.input_tokens
+            + totals.output_tokens
+            + totals.cache_read_tokens
+            + totals.cache_write_tokens;
+        Ok(g.budget_reason(totals.cost_usd, tokens))
+    }
+
     /// Runs the quantitative rule when due in `phase`; returns the stop reason on a stopping match.
     pub(super) fn quant_check(
         &mut self,
