@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
     clean, completion, config, init, kill, logs, loop_cmd, msg, pool, profile, ps, queue, resume,
-    rm, run, scale, status, stop, up,
+    rm, run, scale, status, stop, up, usage,
 };
 use crate::commands::{mem, prompt, seq, template, work};
 
@@ -113,6 +113,8 @@ pub(crate) enum Command {
     Completion(completion::CompletionArgs),
     /// Summary: loops by state, profiles in cooldown, recent errors
     Status(status::StatusArgs),
+    /// Runs, tokens and cost by loop, profile, harness and day
+    Usage(usage::UsageArgs),
     /// A loop's persistent memory (key/value), shown in every prompt
     Mem(mem::MemArgs),
     /// A loop's current task pointer, shown in every prompt

@@ -431,3 +431,82 @@ fn invalid_guard_flags_are_refused() {
         );
     }
 }
+
+#[test]
+fn usage_reports_runs_tokens_and_cost_by_loop_profile_harness_and_day() {
+    let env = env();
+    assert_eq!(env.forge(&["usage"]).stdout, "No runs recorded\n");
+    claude_profile(&env, "cc", SUCCESS);
+    env.forge(&[
+        "profile",
+        "add",
+        "command",
+        "--name",
+        "plain",
+        "--command",
+        "cat >/dev/null",
+    ])
+    .success();
+    env.forge(&[
+        "up",
+        "--profile",
+        "cc",
+        "--name",
+        "alpha",
+        "--interval",
+        "0",
+        "--max-iterations",
+        "2",
+        "--prompt-msg",
+        "x",
+    ])
+    .success();
+    env.forge(&[
+        "up",
+        "--profile",
+        "plain",
+        "--name",
+        "beta",
+        "--interval",
+        "0",
+        "--max-iterations",
+        "1",
+        "--prompt-msg",
+        "x",
+    ])
+    .success();
+    wait_stopped(&env, "alpha");
+    wait_stopped(&env, "beta");
+    let by_loop = env.forge(&["usage", "--by", "loop", "--json"]).json();
+    assert_eq!(
+        by_loop,
+        serde_json::json!([
+            {"loop": "alpha", "runs": 2, "input_tokens": 30, "output_tokens": 64, "cache_read_tokens": 1000, "cache_write_tokens": 1080, "cost_usd": 0.0246},
+            {"loop": "beta", "runs": 1, "input_tokens": 0, "output_tokens": 0, "cache_read_tokens": 0, "cache_write_tokens": 0, "cost_usd": 0.0}
+        ])
+    );
+    let all = env.forge(&["usage", "--json", "--since", "1h"]).json();
+    assert_eq!(all["by_harness"][0]["harness"], "claude");
+    assert_eq!(all["by_harness"][1]["harness"], "command");
+    assert_eq!(all["by_profile"][0]["profile"], "cc");
+    assert_eq!(all["by_day"].as_array().unwrap().len(), 1);
+    assert_eq!(all["by_day"][0]["runs"], 3);
+    let human = env.forge(&["usage", "--by", "profile"]).stdout;
+    assert_eq!(
+        human,
+        "PROFILE  RUNS  INPUT  OUTPUT  CACHE_READ  CACHE_WRITE  COST_USD\n\
+         cc       2     30     64      1000        1080         0.0246\n\
+         plain    1     0      0       0           0            0.0000\n"
+    );
+    let future = env
+        .forge(&[
+            "usage",
+            "--json",
+            "--since",
+            "2999-01-01T00:00:00Z",
+            "--by",
+            "day",
+        ])
+        .json();
+    assert_eq!(future, serde_json::json!([]));
+}

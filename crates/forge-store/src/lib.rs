@@ -28,7 +28,7 @@ pub use events::EventFilter;
 pub use loops::{LoopFilter, LoopUpdate};
 pub use pools::PoolMemberView;
 pub use queue::MoveTarget;
-pub use runs::{RunFinish, RunUsage, UsageTotals};
+pub use runs::{RunFinish, RunUsage, UsageGroup, UsageRow, UsageTotals};
 
 /// Result type of store operations.
 pub type Result<T> = std::result::Result<T, StoreError>;

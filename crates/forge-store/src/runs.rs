@@ -35,6 +35,23 @@ pub struct RunUsage {
     pub session_id: Option<String>,
 }
 
+/// How `forge usage` groups runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageGroup {
+    Loop,
+    Profile,
+    Harness,
+    Day,
+}
+
+/// One line of a usage report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageRow {
+    pub key: String,
+    pub runs: i64,
+    pub totals: UsageTotals,
+}
+
 /// Totals of a loop's runs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsageTotals {
@@ -148,6 +165,43 @@ impl Store {
                     cost_usd: r.get(5)?,
                 },
             ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Runs and spend grouped by `by` (`loop`, `profile`, `harness` or `day`), largest cost
+    /// first, for runs started at or after `since` (all when None).
+    pub fn usage_report(&self, by: UsageGroup, since: Option<&str>) -> Result<Vec<UsageRow>> {
+        let key = match by {
+            UsageGroup::Loop => "COALESCE(l.name, r.loop_id)",
+            UsageGroup::Profile => {
+                "COALESCE(p.name, json_extract(r.metadata_json, '$.profile_name'), '-')"
+            }
+            UsageGroup::Harness => {
+                "COALESCE(NULLIF(json_extract(r.metadata_json, '$.harness'), ''), p.harness, '-')"
+            }
+            UsageGroup::Day => "substr(r.started_at, 1, 10)",
+        };
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {key} AS k, COUNT(*), COALESCE(SUM(r.input_tokens), 0), COALESCE(SUM(r.output_tokens), 0),
+                    COALESCE(SUM(r.cache_read_tokens), 0), COALESCE(SUM(r.cache_write_tokens), 0),
+                    COALESCE(SUM(r.cost_usd), 0)
+             FROM loop_runs r LEFT JOIN loops l ON l.id = r.loop_id LEFT JOIN profiles p ON p.id = r.profile_id
+             WHERE (?1 IS NULL OR r.started_at >= ?1)
+             GROUP BY k ORDER BY 7 DESC, 3 + 4 DESC, k"
+        ))?;
+        let rows = stmt.query_map([since], |r| {
+            Ok(UsageRow {
+                key: r.get(0)?,
+                runs: r.get(1)?,
+                totals: UsageTotals {
+                    input_tokens: r.get(2)?,
+                    output_tokens: r.get(3)?,
+                    cache_read_tokens: r.get(4)?,
+                    cache_write_tokens: r.get(5)?,
+                    cost_usd: r.get(6)?,
+                },
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

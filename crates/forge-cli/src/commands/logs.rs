@@ -58,7 +58,7 @@ fn log_path(ctx: &Ctx, l: &Loop) -> PathBuf {
     }
 }
 
-fn parse_since(text: &str) -> Result<Timestamp, CliError> {
+pub(crate) fn parse_since(text: &str) -> Result<Timestamp, CliError> {
     if let Ok(secs) = parse_duration_secs_ceil(text) {
         return Ok(add_seconds(Timestamp::now(), -secs));
     }

@@ -26,6 +26,7 @@ pub(crate) mod stop;
 mod stop_flags;
 pub(crate) mod template;
 pub(crate) mod up;
+pub(crate) mod usage;
 pub(crate) mod work;
 
 use crate::cli::Command;
@@ -54,6 +55,7 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Config(a) => config::run(ctx, a),
         Command::Completion(a) => completion::run(ctx, a),
         Command::Status(a) => status::run(ctx, a),
+        Command::Usage(a) => usage::run(ctx, a),
         Command::Mem(a) => mem::run(ctx, a),
         Command::Work(a) => work::run(ctx, a),
         Command::Prompt(a) => prompt::run(ctx, a),
