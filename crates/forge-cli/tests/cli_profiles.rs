@@ -101,13 +101,13 @@ fn profile_add_validates_and_uses_presets() {
     .json();
     assert_eq!(p["harness"], "claude");
     assert_eq!(p["auth_kind"], "claude");
-    assert_eq!(p["prompt_mode"], "env");
+    assert_eq!(p["prompt_mode"], "stdin");
     assert_eq!(p["max_concurrency"], 1);
     assert_eq!(p["env"], json!({"A": "1"}));
     assert_eq!(p["extra_args"], json!(["--verbose"]));
     assert_eq!(
         p["command_template"],
-        "script -q -c 'claude -p \"$FORGE_PROMPT_CONTENT\" --dangerously-skip-permissions' /dev/null"
+        "claude -p --output-format stream-json --verbose --dangerously-skip-permissions"
     );
     assert_eq!(
         fail(&env, &["profile", "add", "pi", "--name", "cx"]),
@@ -124,7 +124,7 @@ fn profile_add_validates_and_uses_presets() {
     assert_eq!(
         env.redact(&show),
         format!(
-            "Name:            cx\nID:              {id}\nHarness:         codex\nAuth kind:       codex\nAuth home:       [ROOT]/home/.codex-2\nPrompt mode:     stdin\nCommand:         codex exec --dangerously-bypass-approvals-and-sandbox -\nModel:           -\nExtra args:      -\nEnv:             -\nMax concurrency: 1\nCooldown until:  -\n"
+            "Name:            cx\nID:              {id}\nHarness:         codex\nAuth kind:       codex\nAuth home:       [ROOT]/home/.codex-2\nPrompt mode:     stdin\nCommand:         codex exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox -\nModel:           -\nExtra args:      -\nEnv:             -\nMax concurrency: 1\nCooldown until:  -\n"
         )
     );
     assert_eq!(
@@ -300,7 +300,7 @@ fn profile_init_imports_aliases() {
     );
     assert_eq!(
         cc2["command_template"],
-        "script -q -c 'CLAUDE_CONFIG_DIR=~/.claude-2 claude -p \"$FORGE_PROMPT_CONTENT\" --dangerously-skip-permissions' /dev/null"
+        "CLAUDE_CONFIG_DIR=~/.claude-2 claude -p --output-format stream-json --verbose --dangerously-skip-permissions"
     );
     let codex1 = ok(&env, &["profile", "show", "codex1", "--json"]).json();
     assert_eq!(
@@ -308,7 +308,10 @@ fn profile_init_imports_aliases() {
             codex1["command_template"].clone(),
             codex1["prompt_mode"].clone()
         ),
-        (json!("codex exec -"), json!("stdin"))
+        (
+            json!("codex exec --json --skip-git-repo-check -"),
+            json!("stdin")
+        )
     );
     assert_eq!(
         codex1["auth_home"],

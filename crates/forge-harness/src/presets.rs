@@ -27,7 +27,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "claude",
         binary: "claude",
-        prompt_mode: PromptMode::Env,
+        prompt_mode: PromptMode::Stdin,
         auth_env: &["CLAUDE_CONFIG_DIR"],
     },
     Preset {
@@ -45,7 +45,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "pi",
         binary: "pi",
-        prompt_mode: PromptMode::Env,
+        prompt_mode: PromptMode::Stdin,
         auth_env: &["HOME", "PI_CODING_AGENT_DIR"],
     },
     Preset {
@@ -95,21 +95,24 @@ impl Preset {
         let model_flag = |flag: &str| model.map(|m| format!(" {flag} {m}")).unwrap_or_default();
         let template = match self.name {
             "claude" => format!(
-                "script -q -c 'claude -p \"$FORGE_PROMPT_CONTENT\" --dangerously-skip-permissions{}' /dev/null",
+                "claude -p --output-format stream-json --verbose --dangerously-skip-permissions{}",
                 model_flag("--model")
             ),
             "codex" => format!(
-                "codex exec --dangerously-bypass-approvals-and-sandbox{} -",
+                "codex exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox{} -",
                 model_flag("-m")
             ),
             "opencode" => format!(
-                "opencode run --model {} \"$FORGE_PROMPT_CONTENT\"",
+                "opencode run --format json --model {} \"$FORGE_PROMPT_CONTENT\"",
                 model.unwrap_or(DEFAULT_OPENCODE_MODEL)
             ),
-            "pi" => format!("pi -p{} \"$FORGE_PROMPT_CONTENT\"", model_flag("--model")),
-            "droid" => format!("droid exec --skip-permissions-unsafe{}", model_flag("-m")),
+            "pi" => format!("pi --mode json -p{}", model_flag("--model")),
+            "droid" => format!(
+                "droid exec -o stream-json --skip-permissions-unsafe{}",
+                model_flag("-m")
+            ),
             "gemini" => format!(
-                "gemini --yolo{} -p \"$FORGE_PROMPT_CONTENT\"",
+                "gemini --yolo -o stream-json{} -p \"$FORGE_PROMPT_CONTENT\"",
                 model_flag("-m")
             ),
             _ => return None,
@@ -131,20 +134,21 @@ mod tests {
         assert_eq!(codex.prompt_mode, PromptMode::Stdin);
         assert_eq!(
             codex.default_template(None).unwrap(),
-            "codex exec --dangerously-bypass-approvals-and-sandbox -"
+            "codex exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox -"
         );
         assert_eq!(
             preset("opencode").unwrap().default_template(None).unwrap(),
-            "opencode run --model anthropic/claude-opus-4-5 \"$FORGE_PROMPT_CONTENT\""
+            "opencode run --format json --model anthropic/claude-opus-4-5 \"$FORGE_PROMPT_CONTENT\""
         );
         assert_eq!(
             preset("claude").unwrap().default_template(None).unwrap(),
-            "script -q -c 'claude -p \"$FORGE_PROMPT_CONTENT\" --dangerously-skip-permissions' /dev/null"
+            "claude -p --output-format stream-json --verbose --dangerously-skip-permissions"
         );
         assert_eq!(
             preset("pi").unwrap().default_template(None).unwrap(),
-            "pi -p \"$FORGE_PROMPT_CONTENT\""
+            "pi --mode json -p"
         );
+        assert_eq!(preset("pi").unwrap().prompt_mode, PromptMode::Stdin);
         assert!(preset("command").unwrap().default_template(None).is_none());
     }
 }

@@ -181,18 +181,20 @@ pub(super) fn auth_home_of(alias: &Alias, home: Option<&Path>) -> Option<String>
 /// A loop-ready command template around an alias's command.
 pub(super) fn template_for(harness: &str, command: &str, opencode_model: &str) -> String {
     match harness {
-        "opencode" => format!("{command} run --model {opencode_model} \"$FORGE_PROMPT_CONTENT\""),
-        "codex" => format!("{command} exec -"),
+        "opencode" => format!(
+            "{command} run --format json --model {opencode_model} \"$FORGE_PROMPT_CONTENT\""
+        ),
+        "codex" => format!("{command} exec --json --skip-git-repo-check -"),
         "claude" => {
             let flag = if command.contains("--dangerously-skip-permissions") {
                 ""
             } else {
                 " --dangerously-skip-permissions"
             };
-            format!("script -q -c '{command} -p \"$FORGE_PROMPT_CONTENT\"{flag}' /dev/null")
+            format!("{command} -p --output-format stream-json --verbose{flag}")
         }
-        "droid" => format!("{command} exec --skip-permissions-unsafe"),
-        _ => format!("{command} -p \"$FORGE_PROMPT_CONTENT\""),
+        "droid" => format!("{command} exec -o stream-json --skip-permissions-unsafe"),
+        _ => format!("{command} --mode json -p"),
     }
 }
 
@@ -243,6 +245,9 @@ mod tests {
             Some("/h/.codex-3")
         );
         assert_eq!(direct_harness("ls -la"), None);
-        assert_eq!(template_for("codex", "codex", "m"), "codex exec -");
+        assert_eq!(
+            template_for("codex", "codex", "m"),
+            "codex exec --json --skip-git-repo-check -"
+        );
     }
 }
