@@ -510,3 +510,69 @@ fn usage_reports_runs_tokens_and_cost_by_loop_profile_harness_and_day() {
         .json();
     assert_eq!(future, serde_json::json!([]));
 }
+
+#[test]
+fn loops_waiting_for_a_cooled_down_profile_are_readmitted_gradually() {
+    let env = env();
+    env.forge(&[
+        "profile",
+        "add",
+        "command",
+        "--name",
+        "shared",
+        "--command",
+        "cat >/dev/null",
+        "--max-concurrency",
+        "0",
+    ])
+    .success();
+    env.forge(&["profile", "cooldown", "set", "shared", "--until", "2s"])
+        .success();
+    for i in 0..4 {
+        let name = format!("waiter-{i}");
+        env.forge(&[
+            "up",
+            "--profile",
+            "shared",
+            "--name",
+            &name,
+            "--interval",
+            "0",
+            "--max-iterations",
+            "1",
+            "--prompt-msg",
+            "x",
+        ])
+        .success();
+    }
+    let runs = || {
+        db(&env)
+            .query_row("SELECT COUNT(*) FROM loop_runs", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    assert!(
+        wait_until(Duration::from_secs(20), || runs() == 2),
+        "two loops start once the cooldown ends"
+    );
+    // The other two keep waiting: no third start within the same minute.
+    assert!(
+        !wait_until(Duration::from_secs(3), || runs() > 2),
+        "at most 2 starts per minute after a cooldown"
+    );
+    let waiting: i64 = db(&env)
+        .query_row(
+            "SELECT COUNT(*) FROM loops WHERE state = 'waiting'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(waiting, 2);
+    let logs: String = (0..4)
+        .map(|i| std::fs::read_to_string(env.log_path(&format!("waiter-{i}"))).unwrap_or_default())
+        .collect();
+    assert!(
+        logs.contains("shared being re-admitted after its cooldown (2 starts per minute)"),
+        "{logs}"
+    );
+    env.forge(&["kill", "--all"]).success();
+}

@@ -13,6 +13,13 @@ use crate::time::{add_seconds, parse_ts};
 /// How long a loop waits before re-checking profiles that are busy (not in cooldown).
 pub const BUSY_RECHECK_SECONDS: i64 = 5;
 
+/// After a cooldown ends, the profile is re-admitted gradually for this long...
+pub const RAMP_WINDOW_SECONDS: i64 = 300;
+
+/// ...starting at most this many runs per minute, so loops that waited for it do not all hit
+/// the account at once.
+pub const RAMP_STARTS_PER_MINUTE: i64 = 2;
+
 /// Availability of one profile right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Availability {
@@ -22,6 +29,8 @@ pub enum Availability {
     Cooldown(Timestamp),
     /// Already running `max_concurrency` harnesses.
     AtCapacity,
+    /// Out of cooldown recently and already started its share of runs this minute.
+    Ramping,
 }
 
 /// A profile with the number of runs it currently has in flight.
@@ -31,10 +40,24 @@ pub struct Candidate {
     pub profile: Profile,
     /// Its `running` run rows across all loops.
     pub running: i64,
+    /// Runs it started in the last minute (only needed while [`ramping`] says so).
+    pub recent_starts: i64,
 }
 
-/// Decides a profile's availability at `now`.
-pub fn availability(profile: &Profile, running: i64, now: Timestamp) -> Availability {
+/// Whether a profile's cooldown ended within the re-admission window.
+pub fn ramping(profile: &Profile, now: Timestamp) -> bool {
+    profile
+        .cooldown_until
+        .as_deref()
+        .and_then(parse_ts)
+        .is_some_and(|until| {
+            until <= now && now.as_second() - until.as_second() < RAMP_WINDOW_SECONDS
+        })
+}
+
+/// Decides a candidate's availability at `now`.
+pub fn availability(candidate: &Candidate, now: Timestamp) -> Availability {
+    let (profile, running) = (&candidate.profile, candidate.running);
     if let Some(until) = profile.cooldown_until.as_deref().and_then(parse_ts)
         && until > now
     {
@@ -42,6 +65,9 @@ pub fn availability(profile: &Profile, running: i64, now: Timestamp) -> Availabi
     }
     if profile.max_concurrency > 0 && running >= profile.max_concurrency {
         return Availability::AtCapacity;
+    }
+    if ramping(profile, now) && candidate.recent_starts >= RAMP_STARTS_PER_MINUTE {
+        return Availability::Ramping;
     }
     Availability::Available
 }
@@ -82,6 +108,9 @@ fn wait_for(unavailable: &[(String, Availability)], now: Timestamp) -> Selection
                 format!("{name} in cooldown until {}", crate::time::format_ts(*t))
             }
             Availability::AtCapacity => format!("{name} at max concurrency"),
+            Availability::Ramping => format!(
+                "{name} being re-admitted after its cooldown ({RAMP_STARTS_PER_MINUTE} starts per minute)"
+            ),
             Availability::Available => format!("{name} available"),
         })
         .collect::<Vec<_>>()
@@ -91,7 +120,7 @@ fn wait_for(unavailable: &[(String, Availability)], now: Timestamp) -> Selection
 
 /// Selects a pinned profile: it runs if available, otherwise the loop waits for it.
 pub fn select_pinned(candidate: &Candidate, now: Timestamp) -> Selection {
-    match availability(&candidate.profile, candidate.running, now) {
+    match availability(candidate, now) {
         Availability::Available => Selection::Selected {
             profile: Box::new(candidate.profile.clone()),
             index: None,
@@ -115,7 +144,7 @@ pub fn select_round_robin(
     for offset in 0..n {
         let index = (start + offset).rem_euclid(n);
         let candidate = &members[index as usize];
-        match availability(&candidate.profile, candidate.running, now) {
+        match availability(candidate, now) {
             Availability::Available => {
                 return Selection::Selected {
                     profile: Box::new(candidate.profile.clone()),
@@ -162,14 +191,17 @@ mod tests {
             Candidate {
                 profile: profile("a", 1, None),
                 running: 0,
+                recent_starts: 0,
             },
             Candidate {
                 profile: profile("b", 1, None),
                 running: 1,
+                recent_starts: 0,
             },
             Candidate {
                 profile: profile("c", 0, None),
                 running: 9,
+                recent_starts: 0,
             },
         ];
         match select_round_robin(&members, Some(0), now()) {
@@ -191,10 +223,12 @@ mod tests {
             Candidate {
                 profile: profile("a", 1, Some("2026-01-01T00:10:00Z")),
                 running: 0,
+                recent_starts: 0,
             },
             Candidate {
                 profile: profile("b", 1, Some("2026-01-01T00:05:00Z")),
                 running: 0,
+                recent_starts: 0,
             },
         ];
         match select_round_robin(&members, None, now()) {
@@ -210,10 +244,39 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_out_of_cooldown_is_readmitted_gradually() {
+        let just_ended = profile("a", 0, Some("2025-12-31T23:59:00Z"));
+        let ramp = |starts| Candidate {
+            profile: just_ended.clone(),
+            running: 0,
+            recent_starts: starts,
+        };
+        assert_eq!(availability(&ramp(1), now()), Availability::Available);
+        assert_eq!(availability(&ramp(2), now()), Availability::Ramping);
+        match select_pinned(&ramp(2), now()) {
+            Selection::Wait { until, reason } => {
+                assert_eq!(until, add_seconds(now(), BUSY_RECHECK_SECONDS));
+                assert!(
+                    reason.contains("re-admitted after its cooldown (2 starts per minute)"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let long_ago = Candidate {
+            profile: profile("b", 0, Some("2025-12-31T23:00:00Z")),
+            running: 0,
+            recent_starts: 9,
+        };
+        assert_eq!(availability(&long_ago, now()), Availability::Available);
+    }
+
+    #[test]
     fn pinned_busy_profile_rechecks_soon() {
         let c = Candidate {
             profile: profile("a", 1, None),
             running: 1,
+            recent_starts: 0,
         };
         match select_pinned(&c, now()) {
             Selection::Wait { until, .. } => assert_eq!(until, add_seconds(now(), 5)),
@@ -222,6 +285,7 @@ mod tests {
         let expired = Candidate {
             profile: profile("a", 1, Some("2025-01-01T00:00:00Z")),
             running: 0,
+            recent_starts: 0,
         };
         assert!(matches!(
             select_pinned(&expired, now()),

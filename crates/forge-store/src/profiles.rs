@@ -142,6 +142,15 @@ impl Store {
         })
     }
 
+    /// Number of runs started with this profile at or after `since` (RFC 3339), across all loops.
+    pub fn count_runs_started_since(&self, profile_id: &str, since: &str) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*) FROM loop_runs WHERE profile_id = ?1 AND started_at >= ?2",
+            params![profile_id, since],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Number of runs currently `running` with this profile, across all loops.
     pub fn count_running_by_profile(&self, profile_id: &str) -> Result<i64> {
         Ok(self.conn().query_row(

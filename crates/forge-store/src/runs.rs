@@ -81,7 +81,15 @@ impl Store {
     /// Inserts a run row unless its profile already runs `max_concurrency` harnesses (0 =
     /// unlimited). The count and the insert happen in one write transaction, so two runners
     /// racing for the last slot cannot both win. Returns false when the profile is full.
-    pub fn create_run_checked(&mut self, run: &LoopRun, max_concurrency: i64) -> Result<bool> {
+    ///
+    /// With `start_limit = Some((since, n))` the profile may also have started at most `n - 1`
+    /// other runs at or after `since` (gradual re-admission after a cooldown).
+    pub fn create_run_checked(
+        &mut self,
+        run: &LoopRun,
+        max_concurrency: i64,
+        start_limit: Option<(&str, i64)>,
+    ) -> Result<bool> {
         self.write(|tx| {
             if let (Some(profile_id), true) = (&run.profile_id, max_concurrency > 0) {
                 let running: i64 = tx.query_row(
@@ -90,6 +98,16 @@ impl Store {
                     |r| r.get(0),
                 )?;
                 if running >= max_concurrency {
+                    return Ok(false);
+                }
+            }
+            if let (Some(profile_id), Some((since, limit))) = (&run.profile_id, start_limit) {
+                let started: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM loop_runs WHERE profile_id = ?1 AND started_at >= ?2",
+                    params![profile_id, since],
+                    |r| r.get(0),
+                )?;
+                if started >= limit {
                     return Ok(false);
                 }
             }

@@ -7,7 +7,7 @@ use forge_core::ledger::LedgerEntry;
 use forge_core::model::{Loop, LoopRun, Profile, QueueItemStatus, QueueItemType, RunStatus};
 use forge_core::prompt::{compose, loop_context_block};
 use forge_core::queue::{Payload, QueuePlan};
-use forge_core::selection::{Candidate, Selection, select_pinned, select_round_robin};
+use forge_core::selection::{Candidate, Selection, ramping, select_pinned, select_round_robin};
 use forge_core::stop::{JUDGE_INSTRUCTION, QualStop};
 use forge_core::time::now_rfc3339;
 use forge_harness::{CommandInput, PromptDelivery, build_command};
@@ -101,8 +101,8 @@ impl Runner<'_> {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let running = self.store.count_running_by_profile(&profile.id)?;
-            return Ok(Ok(select_pinned(&Candidate { profile, running }, now)));
+            let candidate = self.candidate(profile, now)?;
+            return Ok(Ok(select_pinned(&candidate, now)));
         }
         let pool = match &l.pool_id {
             Some(id) => match self.store.resolve_pool(id) {
@@ -130,11 +130,7 @@ impl Runner<'_> {
         }
         let mut candidates = Vec::with_capacity(members.len());
         for m in members {
-            let running = self.store.count_running_by_profile(&m.profile.id)?;
-            candidates.push(Candidate {
-                profile: m.profile,
-                running,
-            });
+            candidates.push(self.candidate(m.profile, now)?);
         }
         let last = pool
             .metadata
@@ -148,6 +144,23 @@ impl Runner<'_> {
             self.store.set_pool_cursor(&pool.id, *index)?;
         }
         Ok(Ok(selection))
+    }
+
+    /// A profile with what selection needs to know: runs in flight and, while the profile is
+    /// being re-admitted after a cooldown, its starts in the last minute.
+    fn candidate(&self, profile: Profile, now: Timestamp) -> Result<Candidate, RunnerError> {
+        let running = self.store.count_running_by_profile(&profile.id)?;
+        let recent_starts = if ramping(&profile, now) {
+            let since = forge_core::time::format_ts(forge_core::time::add_seconds(now, -60));
+            self.store.count_runs_started_since(&profile.id, &since)?
+        } else {
+            0
+        };
+        Ok(Candidate {
+            profile,
+            running,
+            recent_starts,
+        })
     }
 
     /// The prompt text, its source file, its source kind and whether it overrides the base.
@@ -228,9 +241,15 @@ impl Runner<'_> {
             harness_pgid: None,
             metadata,
         };
+        let ramp_since =
+            forge_core::time::format_ts(forge_core::time::add_seconds(Timestamp::now(), -60));
+        let start_limit = ramping(&profile, Timestamp::now()).then_some((
+            ramp_since.as_str(),
+            forge_core::selection::RAMP_STARTS_PER_MINUTE,
+        ));
         if !self
             .store
-            .create_run_checked(&run, profile.max_concurrency)?
+            .create_run_checked(&run, profile.max_concurrency, start_limit)?
         {
             return Ok(Step::Retry);
         }
