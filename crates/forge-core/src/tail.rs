@@ -1,60 +1,51 @@
 //! A bounded tail of output lines (the last N lines of a harness run).
 
-use std::collections::VecDeque;
-
 /// Number of lines kept for run rows, ledgers and interrupt context.
 pub const TAIL_LINES: usize = 60;
 
-/// Keeps the last `capacity` complete lines plus the current partial line.
+/// Keeps the last `capacity` lines of a byte stream.
+///
+/// Output is appended to one byte buffer that is trimmed at a line boundary when it grows past
+/// twice [`LineTail::KEEP_BYTES`], so feeding it costs a copy per chunk, not an allocation per
+/// line (a harness may print millions of lines).
 #[derive(Debug, Clone)]
 pub struct LineTail {
     capacity: usize,
-    lines: VecDeque<String>,
-    partial: Vec<u8>,
+    recent: Vec<u8>,
 }
 
 impl LineTail {
+    /// Bytes kept after trimming; the tail is the last `capacity` lines within them.
+    pub const KEEP_BYTES: usize = 256 * 1024;
+
     /// An empty tail keeping `capacity` lines.
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            lines: VecDeque::with_capacity(capacity),
-            partial: Vec::new(),
+            recent: Vec::new(),
         }
     }
 
     /// Feeds raw output bytes.
     pub fn push(&mut self, bytes: &[u8]) {
-        let mut rest = bytes;
-        while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
-            self.partial.extend_from_slice(&rest[..pos]);
-            let line = String::from_utf8_lossy(&self.partial)
-                .trim_end_matches('\r')
-                .to_string();
-            self.partial.clear();
-            if self.lines.len() == self.capacity {
-                self.lines.pop_front();
+        self.recent.extend_from_slice(bytes);
+        if self.recent.len() > 2 * Self::KEEP_BYTES {
+            let mut cut = self.recent.len() - Self::KEEP_BYTES;
+            if let Some(nl) = self.recent[cut..].iter().position(|&b| b == b'\n') {
+                cut += nl + 1;
             }
-            self.lines.push_back(line);
-            rest = &rest[pos + 1..];
+            self.recent.drain(..cut);
         }
-        // Cap a pathological never-ending line so memory stays bounded.
-        let room = 64 * 1024usize.saturating_sub(self.partial.len().min(64 * 1024));
-        self.partial
-            .extend_from_slice(&rest[..rest.len().min(room)]);
     }
 
-    /// The tail as text: the kept lines, plus the partial last line if it is not blank.
+    /// The tail as text: the last lines, the partial last line included when it is not blank.
     pub fn text(&self) -> String {
-        let mut lines: Vec<String> = self.lines.iter().cloned().collect();
-        let partial = String::from_utf8_lossy(&self.partial).to_string();
-        if !partial.trim().is_empty() {
-            if lines.len() == self.capacity {
-                lines.remove(0);
-            }
-            lines.push(partial);
+        let text = String::from_utf8_lossy(&self.recent);
+        let mut lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+        if lines.last().is_some_and(|l| l.trim().is_empty()) {
+            lines.pop();
         }
-        lines.join("\n")
+        lines[lines.len().saturating_sub(self.capacity)..].join("\n")
     }
 }
 

@@ -207,6 +207,17 @@ pub(crate) fn execute(
     {
         set_nonblocking(fd);
     }
+    // Bigger pipes let a fast harness keep writing while the runner handles a chunk.
+    #[cfg(target_os = "linux")]
+    for fd in [
+        stdout.as_ref().map(AsFd::as_fd),
+        stderr.as_ref().map(AsFd::as_fd),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let _ = rustix::pipe::fcntl_setpipe_size(fd, 1 << 20);
+    }
     #[cfg(target_os = "linux")]
     let pidfd = Pid::from_raw(pgid).and_then(|pid| {
         rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()

@@ -17,16 +17,26 @@ use crate::exec::{Interrupt, OutputObserver};
 const MAX_LINE: usize = 16 * 1024 * 1024;
 
 /// Splits both output streams into lines for the harness's parser.
+///
+/// Structured harnesses (JSON event streams) are parsed line by line as output arrives. Plain
+/// text (`command` and unknown harnesses) carries no usage, only limit messages near its end, so
+/// its parser reads just the output tail when the run ends.
 pub(crate) struct ParseObserver {
     parser: Box<dyn Parser>,
+    streaming: bool,
     stdout: Vec<u8>,
     stderr: Vec<u8>,
 }
 
 impl ParseObserver {
     pub(crate) fn new(harness: &str) -> Self {
+        let streaming = matches!(
+            forge_harness::normalize_harness(harness),
+            Some("claude" | "codex" | "opencode" | "pi" | "droid" | "gemini")
+        );
         Self {
             parser: parser_for(harness),
+            streaming,
             stdout: Vec::new(),
             stderr: Vec::new(),
         }
@@ -49,8 +59,19 @@ impl ParseObserver {
         buf.extend_from_slice(&rest[..rest.len().min(room)]);
     }
 
-    /// Flushes partial lines and reports usage, outcome and final answer.
-    pub(crate) fn finish(mut self, exit_code: i64, interrupt: Option<&Interrupt>) -> RunReport {
+    /// Flushes partial lines (plain text: reads the output tail) and reports usage, outcome and
+    /// final answer.
+    pub(crate) fn finish(
+        mut self,
+        exit_code: i64,
+        interrupt: Option<&Interrupt>,
+        tail: &str,
+    ) -> RunReport {
+        if !self.streaming {
+            for line in tail.lines() {
+                let _ = self.parser.feed_line(line);
+            }
+        }
         for buf in [
             std::mem::take(&mut self.stdout),
             std::mem::take(&mut self.stderr),
@@ -74,11 +95,15 @@ impl ParseObserver {
 
 impl OutputObserver for ParseObserver {
     fn stdout(&mut self, bytes: &[u8]) {
-        Self::feed(self.parser.as_mut(), &mut self.stdout, bytes);
+        if self.streaming {
+            Self::feed(self.parser.as_mut(), &mut self.stdout, bytes);
+        }
     }
 
     fn stderr(&mut self, bytes: &[u8]) {
-        Self::feed(self.parser.as_mut(), &mut self.stderr, bytes);
+        if self.streaming {
+            Self::feed(self.parser.as_mut(), &mut self.stderr, bytes);
+        }
     }
 }
 

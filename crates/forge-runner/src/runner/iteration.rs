@@ -322,7 +322,7 @@ impl Runner<'_> {
                 run_limits(l),
             )
         };
-        let report = observer.finish(result.exit_code, result.interrupt.as_ref());
+        let report = observer.finish(result.exit_code, result.interrupt.as_ref(), &result.tail);
         let status = status_of(&report, result.interrupt.is_some());
         let mut error_text = result.error_text.clone();
         if status != RunStatus::Success && error_text.is_none() {
