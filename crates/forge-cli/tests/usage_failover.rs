@@ -125,6 +125,24 @@ fn usage_and_outcome_land_on_runs_the_ledger_and_ps() {
         serde_json::json!({"input": 30, "output": 64, "cache_read": 1000, "cache_write": 1080})
     );
     assert!((ps[0]["cost_usd"].as_f64().unwrap() - 0.0246).abs() < 1e-9);
+    let human = env.forge(&["logs", "acct"]).success().stdout.clone();
+    assert!(
+        !human.contains("{\"type\""),
+        "events are rendered, not raw JSON:\n{human}"
+    );
+    assert_eq!(
+        human
+            .matches("[result] success · 2 turns · 1055 in / 32 out tokens · $0.0123\n")
+            .count(),
+        2,
+        "{human}"
+    );
+    let raw = env
+        .forge(&["logs", "acct", "--raw"])
+        .success()
+        .stdout
+        .clone();
+    assert_eq!(raw.matches("{\"type\":\"result\"").count(), 2, "{raw}");
 }
 
 #[test]

@@ -43,12 +43,57 @@ pub(crate) struct LogsArgs {
     /// Every loop of the current repo
     #[arg(long)]
     all: bool,
+    /// Show structured harness output (JSON events) as written instead of one line per event
+    #[arg(long)]
+    raw: bool,
 }
 
 struct Target {
     name: String,
     loop_id: String,
     path: PathBuf,
+    /// The human renderer (None with --raw or in JSON modes).
+    renderer: Option<std::cell::RefCell<super::log_render::LogRenderer>>,
+}
+
+/// The harness of each profile by name, and of the loop's latest run.
+fn renderer_for(
+    store: &forge_store::Store,
+    loop_id: &str,
+) -> Result<super::log_render::LogRenderer, CliError> {
+    let profiles = store.list_profiles()?;
+    let latest = store
+        .list_runs(loop_id, 1)?
+        .into_iter()
+        .next()
+        .and_then(|r| r.profile_id)
+        .and_then(|id| {
+            profiles
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.harness.clone())
+        });
+    let harness_of = profiles.into_iter().map(|p| (p.name, p.harness)).collect();
+    Ok(super::log_render::LogRenderer::new(
+        harness_of,
+        latest.as_deref(),
+    ))
+}
+
+/// Renders complete lines for a person (`text` ends with a newline or is empty).
+fn render_lines(target: &Target, text: &str) -> String {
+    let Some(renderer) = &target.renderer else {
+        return text.to_string();
+    };
+    let mut renderer = renderer.borrow_mut();
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        if let Some(shown) = renderer.render(line) {
+            out.push_str(&shown);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn log_path(ctx: &Ctx, l: &Loop) -> PathBuf {
@@ -145,14 +190,21 @@ pub(crate) fn run(ctx: &Ctx, args: LogsArgs) -> Result<(), CliError> {
                 ));
             }
         };
-        loops
-            .iter()
-            .map(|l| Target {
+        let human = ctx.printer.mode() == OutputMode::Human && !args.raw;
+        let mut targets = Vec::with_capacity(loops.len());
+        for l in &loops {
+            targets.push(Target {
                 name: l.name.clone(),
                 loop_id: l.id.clone(),
                 path: log_path(ctx, l),
-            })
-            .collect()
+                renderer: if human {
+                    Some(std::cell::RefCell::new(renderer_for(&store, &l.id)?))
+                } else {
+                    None
+                },
+            });
+        }
+        targets
     };
 
     let mut offsets = Vec::with_capacity(targets.len());
@@ -207,10 +259,12 @@ pub(crate) fn run(ctx: &Ctx, args: LogsArgs) -> Result<(), CliError> {
                 if !ctx.printer.quiet() {
                     out.push_str(&format!("==> {} <==\n", t.name));
                 }
+                let mut text = String::new();
                 for l in &lines {
-                    out.push_str(l);
-                    out.push('\n');
+                    text.push_str(l);
+                    text.push('\n');
                 }
+                out.push_str(&render_lines(t, &text));
                 ctx.printer.raw(&out)?;
             }
         }
@@ -267,7 +321,7 @@ fn follow(ctx: &Ctx, targets: &[Target], mut offsets: Vec<u64>) -> Result<(), Cl
                     if targets.len() > 1 && last_shown != i && !ctx.printer.quiet() {
                         out.push_str(&format!("\n==> {} <==\n", t.name));
                     }
-                    out.push_str(&text);
+                    out.push_str(&render_lines(t, &text));
                     ctx.printer.raw(&out)?;
                 }
                 _ => {
