@@ -143,14 +143,19 @@ fn loop_lifecycle_up_ps_logs_resume_run() {
     let mut lines = table.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "ID        NAME  RUNS  STATE    WAIT_UNTIL  PROFILE  POOL  QUEUE  LAST_RUN              REPO"
+        "ID        NAME  RUNS  STATE    WAIT_UNTIL  PROFILE  POOL  QUEUE  LAST_RUN              TOKENS  COST  REPO"
     );
     let cells: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
     assert_eq!(
         cells[..8],
         [short.as_str(), "demo", "1", "stopped", "-", "-", "-", "0"]
     );
-    assert_eq!(cells[9], env.repo().display().to_string());
+    assert_eq!(
+        cells[9..11],
+        ["-", "-"],
+        "no usage from a plain command harness"
+    );
+    assert_eq!(cells[11], env.repo().display().to_string());
     assert!(lines.next().is_none());
 
     // The ledger and the log hold the prompt the harness echoed.

@@ -125,6 +125,9 @@ fn usage_and_outcome_land_on_runs_the_ledger_and_ps() {
         serde_json::json!({"input": 30, "output": 64, "cache_read": 1000, "cache_write": 1080})
     );
     assert!((ps[0]["cost_usd"].as_f64().unwrap() - 0.0246).abs() < 1e-9);
+    let table = env.forge(&["ps"]).success().stdout.clone();
+    let row: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(row[9..11], ["2174", "$0.02"], "{table}");
     let human = env.forge(&["logs", "acct"]).success().stdout.clone();
     assert!(
         !human.contains("{\"type\""),

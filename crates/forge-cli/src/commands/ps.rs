@@ -41,11 +41,7 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
     }
     let runs = store.run_counts()?;
     let pending = store.pending_counts()?;
-    let usage = if ctx.printer.is_json() {
-        store.usage_totals()?
-    } else {
-        HashMap::new()
-    };
+    let usage = store.usage_totals()?;
     let profiles: HashMap<String, String> = store
         .list_profiles()?
         .into_iter()
@@ -119,6 +115,21 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
                 or_dash(name_of(&pools, &l.pool_id).as_deref()),
                 pending.get(&l.id).copied().unwrap_or(0).to_string(),
                 or_dash(l.last_run_at.as_deref()),
+                usage.get(&l.id).map_or_else(
+                    || "-".to_string(),
+                    |u| {
+                        compact_tokens(
+                            u.input_tokens
+                                + u.output_tokens
+                                + u.cache_read_tokens
+                                + u.cache_write_tokens,
+                        )
+                    },
+                ),
+                usage
+                    .get(&l.id)
+                    .filter(|u| u.cost_usd > 0.0)
+                    .map_or_else(|| "-".to_string(), |u| format!("${:.2}", u.cost_usd)),
                 l.repo_path.clone(),
             ]
         })
@@ -134,8 +145,19 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
             "POOL",
             "QUEUE",
             "LAST_RUN",
+            "TOKENS",
+            "COST",
             "REPO",
         ],
         &rows,
     ))
+}
+
+/// Token counts for a table cell: `950`, `12.3k`, `4.56M`.
+fn compact_tokens(n: i64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{:.2}M", n as f64 / 1e6),
+        n if n >= 10_000 => format!("{:.1}k", n as f64 / 1e3),
+        n => n.to_string(),
+    }
 }
