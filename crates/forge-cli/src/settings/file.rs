@@ -22,6 +22,15 @@ pub(crate) struct FileValues {
     pub(crate) default_pool: Option<String>,
     pub(crate) log_level: Option<String>,
     pub(crate) log_format: Option<String>,
+    /// Preset overrides: `harnesses.<harness>.command` / `.prompt_mode`.
+    pub(crate) harnesses: std::collections::BTreeMap<String, HarnessOverride>,
+}
+
+/// A config override of a harness preset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct HarnessOverride {
+    pub(crate) command: Option<String>,
+    pub(crate) prompt_mode: Option<forge_core::model::PromptMode>,
 }
 
 /// Which file is being read: the repo file may not move the data dir or the database.
@@ -165,6 +174,35 @@ impl Reader<'_> {
                             "file" | "enable_caller" => {}
                             other => self.unknown(&format!("logging.{other}")),
                         }
+                    }
+                }
+                "harnesses" => {
+                    for (name, val) in self.section("harnesses", value)? {
+                        let Some(harness) = forge_harness::normalize_harness(name) else {
+                            return Err(CliError::invalid(format!(
+                                "unknown harness \"{name}\" under harnesses in {} (valid: {})",
+                                self.path.display(),
+                                forge_harness::HARNESS_NAMES.join(", ")
+                            )));
+                        };
+                        let mut o = HarnessOverride::default();
+                        for (k, field) in self.section(&format!("harnesses.{name}"), val)? {
+                            let key = format!("harnesses.{name}.{k}");
+                            match k.as_str() {
+                                "command" => o.command = self.string(&key, field)?,
+                                "prompt_mode" => o.prompt_mode = match self.string(&key, field)? {
+                                    Some(m) => Some(m.parse().map_err(|_| {
+                                        CliError::invalid(format!(
+                                            "invalid {key} \"{m}\" in {} (valid: env, stdin, path)",
+                                            self.path.display()
+                                        ))
+                                    })?),
+                                    None => None,
+                                },
+                                _ => self.unknown(&key),
+                            }
+                        }
+                        v.harnesses.insert(harness.to_string(), o);
                     }
                 }
                 k if global_ok && IGNORED_SECTIONS.contains(&k) => {}

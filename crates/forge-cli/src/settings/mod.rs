@@ -91,6 +91,8 @@ pub(crate) struct Settings {
     pub(crate) default_pool: Setting<Option<String>>,
     pub(crate) log_level: Setting<String>,
     pub(crate) log_format: Setting<String>,
+    /// Harness preset overrides from the config files (the repo's win).
+    pub(crate) harnesses: std::collections::BTreeMap<String, file::HarnessOverride>,
     /// Warnings found while loading (unknown keys).
     pub(crate) warnings: Vec<String>,
 }
@@ -198,6 +200,7 @@ impl Settings {
             default_pool: Setting::new(None),
             log_level: Setting::new("info".to_string()),
             log_format: Setting::new("console".to_string()),
+            harnesses: Default::default(),
             warnings,
         };
         let path_of = |v: Option<String>| v.map(|p| expand(&p, home.as_deref(), &cwd));
@@ -222,6 +225,7 @@ impl Settings {
                 .set(values.default_pool.map(Some), source.clone());
             s.log_level.set(values.log_level, source.clone());
             s.log_format.set(values.log_format, source);
+            s.harnesses.extend(values.harnesses);
         }
 
         // Environment.

@@ -38,6 +38,12 @@ pub(crate) fn run(ctx: &Ctx, args: AddArgs) -> Result<(), CliError> {
     let env = f.env_map()?.unwrap_or_default();
     let max_concurrency = f.max_concurrency()?.unwrap_or(1);
     let preset = preset(harness).ok_or_else(|| unknown_harness(&args.harness))?;
+    let configured = ctx
+        .settings
+        .harnesses
+        .get(harness)
+        .cloned()
+        .unwrap_or_default();
     let command = match f
         .command
         .as_deref()
@@ -45,10 +51,13 @@ pub(crate) fn run(ctx: &Ctx, args: AddArgs) -> Result<(), CliError> {
         .filter(|c| !c.is_empty())
     {
         Some(c) => c.to_string(),
-        None => preset.default_template(f.model.as_deref()).ok_or_else(|| {
-            CliError::invalid(format!("--command is required for the {harness} harness"))
-                .hint("Example: forge profile add command --name echo --command 'cat'")
-        })?,
+        None => match configured.command.clone().filter(|c| !c.trim().is_empty()) {
+            Some(c) => c,
+            None => preset.default_template(f.model.as_deref()).ok_or_else(|| {
+                CliError::invalid(format!("--command is required for the {harness} harness"))
+                    .hint("Example: forge profile add command --name echo --command 'cat'")
+            })?,
+        },
     };
     let now = now_rfc3339();
     let profile = Profile {
@@ -57,7 +66,9 @@ pub(crate) fn run(ctx: &Ctx, args: AddArgs) -> Result<(), CliError> {
         harness: harness.to_string(),
         auth_kind: Some(f.auth_kind.clone().unwrap_or_else(|| harness.to_string())),
         auth_home: f.home.as_deref().map(expand_home),
-        prompt_mode: prompt_mode.unwrap_or(preset.prompt_mode),
+        prompt_mode: prompt_mode
+            .or(configured.prompt_mode)
+            .unwrap_or(preset.prompt_mode),
         command_template: command,
         model: f.model.clone(),
         extra_args: f.extra_args.clone(),
