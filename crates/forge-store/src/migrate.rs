@@ -13,6 +13,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0002_loop_run_count.sql"),
     ),
     ("run usage", include_str!("migrations/0003_run_usage.sql")),
+    (
+        "run usage index",
+        include_str!("migrations/0004_run_usage_index.sql"),
+    ),
 ];
 
 /// The latest schema version this build knows.

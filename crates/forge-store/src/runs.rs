@@ -230,7 +230,7 @@ impl Store {
             "SELECT COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),
                     COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0),
                     COALESCE(SUM(cost_usd), 0)
-             FROM loop_runs WHERE loop_id = ?1",
+             FROM loop_runs WHERE loop_id = ?1 AND input_tokens IS NOT NULL",
             [loop_id],
             |r| {
                 Ok(UsageTotals {

@@ -57,7 +57,7 @@ fn sample_profile(name: &str) -> Profile {
 #[test]
 fn schema_snapshot() {
     let store = Store::open_in_memory().unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), 4);
     insta::assert_snapshot!(store.schema_dump().unwrap());
 }
 
@@ -67,7 +67,7 @@ fn reopening_a_migrated_file_is_idempotent() {
     let path = dir.path().join("nested/forge.db");
     Store::open(&path, 1000).unwrap();
     let store = Store::open(&path, 1000).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), 4);
     let mode: String = store
         .conn()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
