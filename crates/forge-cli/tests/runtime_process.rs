@@ -324,7 +324,13 @@ fn stop_on_a_loop_sleeping_for_an_hour_takes_effect_within_a_second() {
         "stop took {:?}",
         started.elapsed()
     );
-    assert!(env.log("napper").contains("graceful stop requested"));
+    // During the sleep ("requested"), or right after the run if the stop beat the runner's
+    // post-run check ("queued"): either way it took effect at once.
+    let log = env.log("napper");
+    assert!(
+        log.contains("graceful stop requested") || log.contains("graceful stop queued"),
+        "{log}"
+    );
 }
 
 #[test]

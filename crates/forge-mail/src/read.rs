@@ -231,10 +231,8 @@ impl Store {
         };
         for (index, dir) in dirs.iter().enumerate() {
             let index = u32::try_from(index).unwrap_or(u32::MAX);
-            let reader = match fs_err::read_dir(dir) {
-                Ok(reader) => reader,
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(err) => return Err(err.into()),
+            let Some(reader) = read_dir_if_exists(dir)? else {
+                continue;
             };
             // This loop runs once per file (100,000 times for a big topic): no per-name String
             // for standard ids.
@@ -258,12 +256,19 @@ impl Store {
     }
 }
 
+/// Reads a directory; `None` when it does not exist (an empty mailbox is not an error).
+fn read_dir_if_exists(dir: &Path) -> Result<Option<fs_err::ReadDir>> {
+    match fs_err::read_dir(dir) {
+        Ok(reader) => Ok(Some(reader)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// Subdirectories of `parent` whose names are valid topic/agent names; empty if `parent` is missing.
 pub(crate) fn valid_subdirs(parent: &Path) -> Result<Vec<PathBuf>> {
-    let reader = match fs_err::read_dir(parent) {
-        Ok(reader) => reader,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(err.into()),
+    let Some(reader) = read_dir_if_exists(parent)? else {
+        return Ok(Vec::new());
     };
     let mut dirs = Vec::new();
     for entry in reader {
@@ -278,10 +283,8 @@ pub(crate) fn valid_subdirs(parent: &Path) -> Result<Vec<PathBuf>> {
 
 /// The message names (without `.json`) in `dir`; temp files and other names are skipped.
 pub(crate) fn message_names(dir: &Path) -> Result<Vec<String>> {
-    let reader = match fs_err::read_dir(dir) {
-        Ok(reader) => reader,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(err.into()),
+    let Some(reader) = read_dir_if_exists(dir)? else {
+        return Ok(Vec::new());
     };
     let mut names = Vec::new();
     for entry in reader {

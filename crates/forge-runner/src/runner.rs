@@ -179,7 +179,7 @@ impl<'p> Runner<'p> {
                 Err(e) => return Err(e.into()),
             };
             if let Some(reason) = self.limit_reason(&l) {
-                return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+                return self.stop_for(reason);
             }
             let mut plan = match self.plan() {
                 Ok(plan) => plan,
@@ -211,7 +211,7 @@ impl<'p> Runner<'p> {
             }
             let cfg = stops::stop_config(&l);
             if let Some(reason) = self.quant_check(&l, &cfg, Phase::Before) {
-                return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+                return self.stop_for(reason);
             }
             let judge = if self.single || plan.override_prompt.is_some() {
                 None
@@ -298,17 +298,17 @@ impl<'p> Runner<'p> {
             let l = self.store.get_loop(&self.loop_id)?;
             if judge.is_some() {
                 if let Some(reason) = self.judge_verdict(&cfg, &outcome.answer) {
-                    return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+                    return self.stop_for(reason);
                 }
             } else if let Some(reason) = self.stall_check(&l, &cfg)? {
-                return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+                return self.stop_for(reason);
             }
             self.persist_stop_state()?;
             if let Some(reason) = self.budget_reason(&l)? {
-                return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+                return self.stop_for(reason);
             }
             if let Some(reason) = self.quant_check(&l, &cfg, Phase::After) {
-                return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+                return self.stop_for(reason);
             }
             if judge.is_none()
                 && !self.single
@@ -319,7 +319,7 @@ impl<'p> Runner<'p> {
                 skip_next_plan_sleep = true;
             }
             if let Some(reason) = self.limit_reason(&l) {
-                return self.end(LoopState::Stopped, Some(reason.clone()), &reason);
+                return self.stop_for(reason);
             }
             let mut slept = false;
             if let Some(pause) = plan.pause.clone().filter(|p| !p.before_run) {
@@ -457,6 +457,11 @@ impl<'p> Runner<'p> {
         })
     }
 
+    /// Stops the loop with `reason` as its `last_error` and log line.
+    fn stop_for(&mut self, reason: String) -> Result<RunEnd, RunnerError> {
+        self.end(LoopState::Stopped, Some(reason.clone()), &reason)
+    }
+
     fn fail(&mut self, reason: String) -> Result<RunEnd, RunnerError> {
         self.end(LoopState::Error, Some(reason.clone()), &reason)
     }
@@ -464,7 +469,7 @@ impl<'p> Runner<'p> {
     fn cancelled(&mut self, sig: i32) -> Result<RunEnd, RunnerError> {
         let reason = format!("runner terminated by {}", signal_name(sig));
         self.log.line("loop context cancelled");
-        self.end(LoopState::Stopped, Some(reason.clone()), &reason)
+        self.stop_for(reason)
     }
 
     fn persist_stop_state(&mut self) -> Result<(), RunnerError> {

@@ -238,7 +238,13 @@ fn stop_while_sleeping_takes_effect_at_once() {
         "stop took {:?}",
         started.elapsed()
     );
-    assert_eq!(end.reason, "graceful stop requested");
+    // The stop lands either during the interval sleep ("requested") or, if it beats the
+    // runner's post-run check, right after the run ("queued"); both must be immediate.
+    assert!(
+        ["graceful stop requested", "graceful stop queued"].contains(&end.reason.as_str()),
+        "{}",
+        end.reason
+    );
 }
 
 #[test]

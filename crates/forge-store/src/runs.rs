@@ -35,6 +35,21 @@ pub struct RunUsage {
     pub session_id: Option<String>,
 }
 
+/// The summed usage columns of `loop_runs r`, in the order [`totals_at`] reads them.
+const SUM_USAGE: &str = "COALESCE(SUM(r.input_tokens), 0), COALESCE(SUM(r.output_tokens), 0), \
+    COALESCE(SUM(r.cache_read_tokens), 0), COALESCE(SUM(r.cache_write_tokens), 0), COALESCE(SUM(r.cost_usd), 0)";
+
+/// Reads the [`SUM_USAGE`] columns starting at column `first`.
+fn totals_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<UsageTotals> {
+    Ok(UsageTotals {
+        input_tokens: r.get(first)?,
+        output_tokens: r.get(first + 1)?,
+        cache_read_tokens: r.get(first + 2)?,
+        cache_write_tokens: r.get(first + 3)?,
+        cost_usd: r.get(first + 4)?,
+    })
+}
+
 /// How `forge usage` groups runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UsageGroup {
@@ -63,19 +78,9 @@ pub struct UsageTotals {
 }
 
 impl Store {
-    /// Inserts a run row (status `running`).
+    /// Inserts a run row (status `running`) without any capacity check.
     pub fn create_run(&mut self, run: &LoopRun) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                &format!("INSERT INTO loop_runs ({RUN_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"),
-                params![
-                    run.id, run.loop_id, run.profile_id, run.status.as_str(), run.prompt_source,
-                    run.prompt_path, i64::from(run.prompt_override), run.started_at, run.finished_at,
-                    run.exit_code, run.output_tail, run.harness_pgid, map_json(&run.metadata)
-                ],
-            )?;
-            record(tx, "run.started", "loop", &run.loop_id, &json!({ "run": run.id, "profile": run.profile_id }))
-        })
+        self.create_run_checked(run, 0, None).map(|_| ())
     }
 
     /// Inserts a run row unless its profile already runs `max_concurrency` harnesses (0 =
@@ -167,23 +172,11 @@ impl Store {
 
     /// Token and cost totals per loop (loops without accounted runs are absent).
     pub fn usage_totals(&self) -> Result<std::collections::HashMap<String, UsageTotals>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT loop_id, SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
-                    SUM(cache_write_tokens), COALESCE(SUM(cost_usd), 0)
-             FROM loop_runs WHERE input_tokens IS NOT NULL GROUP BY loop_id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                UsageTotals {
-                    input_tokens: r.get(1)?,
-                    output_tokens: r.get(2)?,
-                    cache_read_tokens: r.get(3)?,
-                    cache_write_tokens: r.get(4)?,
-                    cost_usd: r.get(5)?,
-                },
-            ))
-        })?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT r.loop_id, {SUM_USAGE} FROM loop_runs r
+             WHERE r.input_tokens IS NOT NULL GROUP BY r.loop_id"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, totals_at(r, 1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -201,9 +194,7 @@ impl Store {
             UsageGroup::Day => "substr(r.started_at, 1, 10)",
         };
         let mut stmt = self.conn().prepare(&format!(
-            "SELECT {key} AS k, COUNT(*), COALESCE(SUM(r.input_tokens), 0), COALESCE(SUM(r.output_tokens), 0),
-                    COALESCE(SUM(r.cache_read_tokens), 0), COALESCE(SUM(r.cache_write_tokens), 0),
-                    COALESCE(SUM(r.cost_usd), 0)
+            "SELECT {key} AS k, COUNT(*), {SUM_USAGE}
              FROM loop_runs r LEFT JOIN loops l ON l.id = r.loop_id LEFT JOIN profiles p ON p.id = r.profile_id
              WHERE (?1 IS NULL OR r.started_at >= ?1)
              GROUP BY k ORDER BY 7 DESC, 3 + 4 DESC, k"
@@ -212,13 +203,7 @@ impl Store {
             Ok(UsageRow {
                 key: r.get(0)?,
                 runs: r.get(1)?,
-                totals: UsageTotals {
-                    input_tokens: r.get(2)?,
-                    output_tokens: r.get(3)?,
-                    cache_read_tokens: r.get(4)?,
-                    cache_write_tokens: r.get(5)?,
-                    cost_usd: r.get(6)?,
-                },
+                totals: totals_at(r, 2)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -227,20 +212,11 @@ impl Store {
     /// Token and cost totals of one loop's runs.
     pub fn loop_usage_totals(&self, loop_id: &str) -> Result<UsageTotals> {
         Ok(self.conn().query_row(
-            "SELECT COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),
-                    COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0),
-                    COALESCE(SUM(cost_usd), 0)
-             FROM loop_runs WHERE loop_id = ?1 AND input_tokens IS NOT NULL",
+            &format!(
+                "SELECT {SUM_USAGE} FROM loop_runs r WHERE r.loop_id = ?1 AND r.input_tokens IS NOT NULL"
+            ),
             [loop_id],
-            |r| {
-                Ok(UsageTotals {
-                    input_tokens: r.get(0)?,
-                    output_tokens: r.get(1)?,
-                    cache_read_tokens: r.get(2)?,
-                    cache_write_tokens: r.get(3)?,
-                    cost_usd: r.get(4)?,
-                })
-            },
+            |r| totals_at(r, 0),
         )?)
     }
 
