@@ -18,9 +18,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use forge_core::ids::{new_id, new_short_id};
-use forge_core::model::{Loop, LoopState, Profile, PromptMode};
-use forge_core::time::now_rfc3339;
+#[path = "../tests/support/fixture.rs"]
+mod fixture;
+
 use forge_runner::{RunMode, RunnerPaths, run_loop};
 use forge_store::Store;
 
@@ -59,50 +59,16 @@ fn main() {
         config_path: None,
     };
     let mut store = Store::open(&paths.db_path, 5000).unwrap();
-    let now = now_rfc3339();
-    let profile = Profile {
-        id: new_id(),
-        name: "noop".into(),
-        harness: "command".into(),
-        auth_kind: None,
-        auth_home: None,
-        prompt_mode: PromptMode::Stdin,
-        command_template: "true".into(),
-        model: None,
-        extra_args: vec![],
+    let profile = fixture::command_profile(
+        "noop",
+        "true",
         // A hermetic HOME: a login shell would otherwise source the machine's profile files.
-        env: [("HOME".to_string(), home.display().to_string())]
+        [("HOME".to_string(), home.display().to_string())]
             .into_iter()
             .collect(),
-        max_concurrency: 1,
-        cooldown_until: None,
-        created_at: now.clone(),
-        updated_at: now.clone(),
-    };
+    );
     store.insert_profile(&profile).unwrap();
-    let l = Loop {
-        id: new_id(),
-        short_id: new_short_id(),
-        name: "bench".into(),
-        repo_path: repo.display().to_string(),
-        base_prompt_path: None,
-        base_prompt_msg: Some("noop".into()),
-        interval_seconds: 0,
-        max_iterations: ITERATIONS,
-        max_runtime_seconds: 0,
-        pool_id: None,
-        profile_id: Some(profile.id.clone()),
-        state: LoopState::Stopped,
-        last_run_at: None,
-        last_exit_code: None,
-        last_error: None,
-        log_path: None,
-        ledger_path: None,
-        tags: vec![],
-        metadata: Default::default(),
-        created_at: now.clone(),
-        updated_at: now,
-    };
+    let l = fixture::pinned_loop("bench", &repo, &profile.id, "noop", 0, ITERATIONS);
     store.insert_loop(&l).unwrap();
 
     // Warm up the page cache and bash.

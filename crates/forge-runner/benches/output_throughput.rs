@@ -17,9 +17,9 @@
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use forge_core::ids::{new_id, new_short_id};
-use forge_core::model::{Loop, LoopState, Profile, PromptMode};
-use forge_core::time::now_rfc3339;
+#[path = "../tests/support/fixture.rs"]
+mod fixture;
+
 use forge_runner::{RunMode, RunnerPaths, run_loop};
 use forge_store::Store;
 
@@ -40,25 +40,14 @@ fn main() {
         config_path: None,
     };
     let mut store = Store::open(&paths.db_path, 5000).unwrap();
-    let now = now_rfc3339();
-    let profile = Profile {
-        id: new_id(),
-        name: "writer".into(),
-        harness: "command".into(),
-        auth_kind: None,
-        auth_home: None,
-        prompt_mode: PromptMode::Stdin,
-        command_template: format!("cat >/dev/null; {WRITER}"),
-        model: None,
-        extra_args: vec![],
-        env: [("HOME".to_string(), home.display().to_string())]
+    let profile = fixture::command_profile(
+        "writer",
+        &format!("cat >/dev/null; {WRITER}"),
+        // A hermetic HOME: a login shell would otherwise source the machine's profile files.
+        [("HOME".to_string(), home.display().to_string())]
             .into_iter()
             .collect(),
-        max_concurrency: 1,
-        cooldown_until: None,
-        created_at: now.clone(),
-        updated_at: now.clone(),
-    };
+    );
     store.insert_profile(&profile).unwrap();
     let mut best_null = f64::MAX;
     let mut best_cat = f64::MAX;
@@ -87,29 +76,14 @@ fn main() {
         best_cat = best_cat.min(started.elapsed().as_secs_f64());
         std::fs::remove_file(&sink).unwrap();
 
-        let l = Loop {
-            id: new_id(),
-            short_id: new_short_id(),
-            name: format!("writer-{round}"),
-            repo_path: repo.display().to_string(),
-            base_prompt_path: None,
-            base_prompt_msg: Some("write".into()),
-            interval_seconds: 0,
-            max_iterations: 1,
-            max_runtime_seconds: 0,
-            pool_id: None,
-            profile_id: Some(profile.id.clone()),
-            state: LoopState::Stopped,
-            last_run_at: None,
-            last_exit_code: None,
-            last_error: None,
-            log_path: None,
-            ledger_path: None,
-            tags: vec![],
-            metadata: Default::default(),
-            created_at: now.clone(),
-            updated_at: now.clone(),
-        };
+        let l = fixture::pinned_loop(
+            &format!("writer-{round}"),
+            &repo,
+            &profile.id,
+            "write",
+            0,
+            1,
+        );
         store.insert_loop(&l).unwrap();
         let started = Instant::now();
         run_loop(&paths, &l.id, RunMode::Single).unwrap();

@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use forge_core::ids::{new_id, new_short_id};
-use forge_core::model::{Loop, LoopState, Profile, PromptMode, RunStatus};
+use forge_core::model::{Loop, LoopState, PromptMode, RunStatus};
 use forge_core::queue::Payload;
-use forge_core::time::now_rfc3339;
+#[path = "support/fixture.rs"]
+mod fixture;
+
 use forge_runner::{RunMode, RunnerPaths, control, run_loop};
 use forge_store::Store;
 
@@ -44,47 +45,17 @@ fn add_loop(
     max_iterations: i64,
 ) -> (Store, Loop) {
     let mut store = Store::open(&f.paths.db_path, 5000).unwrap();
-    let now = now_rfc3339();
-    let profile = Profile {
-        id: new_id(),
-        name: format!("{name}-profile"),
-        harness: "command".into(),
-        auth_kind: None,
-        auth_home: None,
-        prompt_mode: PromptMode::Stdin,
-        command_template: template.into(),
-        model: None,
-        extra_args: vec![],
-        env: Default::default(),
-        max_concurrency: 1,
-        cooldown_until: None,
-        created_at: now.clone(),
-        updated_at: now.clone(),
-    };
+    let profile =
+        fixture::command_profile(&format!("{name}-profile"), template, Default::default());
     store.insert_profile(&profile).unwrap();
-    let l = Loop {
-        id: new_id(),
-        short_id: new_short_id(),
-        name: name.into(),
-        repo_path: f.repo.display().to_string(),
-        base_prompt_path: None,
-        base_prompt_msg: Some("Say the magic word.".into()),
-        interval_seconds: interval,
+    let l = fixture::pinned_loop(
+        name,
+        &f.repo,
+        &profile.id,
+        "Say the magic word.",
+        interval,
         max_iterations,
-        max_runtime_seconds: 0,
-        pool_id: None,
-        profile_id: Some(profile.id.clone()),
-        state: LoopState::Stopped,
-        last_run_at: None,
-        last_exit_code: None,
-        last_error: None,
-        log_path: None,
-        ledger_path: None,
-        tags: vec![],
-        metadata: Default::default(),
-        created_at: now.clone(),
-        updated_at: now,
-    };
+    );
     store.insert_loop(&l).unwrap();
     (store, l)
 }
