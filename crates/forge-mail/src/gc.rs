@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::id::id_timestamp;
-use crate::read::{message_file_id, message_names, valid_subdirs};
+use crate::listing_cache::ListStats;
+use crate::read::{key_id, message_file_id, valid_subdirs};
 use crate::store::Store;
 
 /// One row of `fmail topics`.
@@ -35,20 +36,30 @@ impl Store {
         let mut dirs = valid_subdirs(&self.topics_dir())?;
         dirs.sort();
         let mut out = Vec::new();
+        let mut stats = ListStats::default();
         for dir in dirs {
-            let names = message_names(&dir)?;
-            let Some(newest) = names.iter().max() else {
+            // Through the listing cache: counting a quiet 100,000-message topic need not list it.
+            let Some(names) = self.dir_names(&dir, &mut stats)? else {
+                continue;
+            };
+            // Standard ids sort like their keys, so the newest name is the larger of the two maxima.
+            let newest_standard = names.keys.iter().max().map(|&key| key_id(key));
+            let Some(newest) = newest_standard
+                .into_iter()
+                .chain(names.odd.iter().cloned())
+                .max()
+            else {
                 continue;
             };
             let path = dir.join(format!("{newest}.json"));
-            let last_activity = file_time(&path, newest).unwrap_or(Timestamp::UNIX_EPOCH);
+            let last_activity = file_time(&path, &newest).unwrap_or(Timestamp::UNIX_EPOCH);
             let name = dir
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             out.push(TopicSummary {
                 name,
-                messages: names.len(),
+                messages: names.keys.len() + names.odd.len(),
                 last_activity,
             });
         }

@@ -11,12 +11,14 @@
 //! .fmail/topics/<topic>/<ID>.json     0755 dirs, 0644 files
 //! .fmail/dm/<agent>/<ID>.json         0700 dirs, 0600 files (keyed by recipient)
 //! .fmail/agents/<name>.json           presence and registration
+//! .fmail/.cache/list-<kind>-<name>    validated listing cache (ours only; see `listing_cache`)
 //! ```
 
 mod agents;
 mod error;
 mod gc;
 mod id;
+mod listing_cache;
 mod message;
 mod names;
 mod read;
@@ -29,6 +31,7 @@ pub use agents::{ACTIVE_WINDOW, AgentRecord, last_seen_label, relative_age};
 pub use error::{MailError, Result};
 pub use gc::TopicSummary;
 pub use id::{ID_LEN, generate_id, id_timestamp, is_message_id};
+pub use listing_cache::RACY_MARGIN;
 pub use message::{
     MAX_MESSAGE_BYTES, Message, Priority, encode_line, encode_message, encode_pretty, parse_body,
 };

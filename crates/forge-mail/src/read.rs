@@ -10,6 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::error::{MailError, Result};
 use crate::id::id_timestamp;
+use crate::listing_cache::ListStats;
 use crate::message::Message;
 use crate::names::{Target, is_valid_name};
 use crate::store::{Store, read_message};
@@ -63,7 +64,7 @@ fn id_key(id: &str) -> Option<u64> {
     id_key_bytes(id.as_bytes())
 }
 
-fn id_key_bytes(id: &[u8]) -> Option<u64> {
+pub(crate) fn id_key_bytes(id: &[u8]) -> Option<u64> {
     if id.len() != crate::id::ID_LEN || id[8] != b'-' || id[15] != b'-' {
         return None;
     }
@@ -80,7 +81,7 @@ fn id_key_bytes(id: &[u8]) -> Option<u64> {
     Some(key)
 }
 
-fn key_id(key: u64) -> String {
+pub(crate) fn key_id(key: u64) -> String {
     format!(
         "{:08}-{:06}-{:04}",
         key / 10_000_000_000,
@@ -221,33 +222,32 @@ impl Store {
         Ok(dirs)
     }
 
-    /// Lists the message files of `scope` (names only, nothing is parsed).
+    /// Lists the message files of `scope` (names only, nothing is parsed). A directory that has
+    /// not changed since a trusted earlier listing is served from the listing cache instead of
+    /// being listed (see `listing_cache`).
     pub fn list(&self, scope: &Scope) -> Result<Listing> {
+        Ok(self.list_with_stats(scope)?.0)
+    }
+
+    /// [`Store::list`], also saying how many directories came from the cache.
+    pub(crate) fn list_with_stats(&self, scope: &Scope) -> Result<(Listing, ListStats)> {
         let dirs = self.scope_dirs(scope)?;
-        let mut listing = Listing {
-            dirs: Vec::new(),
-            keyed: Vec::new(),
-            odd: Vec::new(),
-        };
+        let mut listing = Listing::default();
+        let mut stats = ListStats::default();
         for (index, dir) in dirs.iter().enumerate() {
             let index = u32::try_from(index).unwrap_or(u32::MAX);
-            let Some(reader) = read_dir_if_exists(dir)? else {
+            let Some(names) = self.dir_names(dir, &mut stats)? else {
                 continue;
             };
-            // This loop runs once per file (100,000 times for a big topic): no per-name String
-            // for standard ids.
-            for entry in reader {
-                let name = entry?.file_name();
-                let bytes = name.as_encoded_bytes();
-                if let Some(key) = bytes.strip_suffix(b".json").and_then(id_key_bytes) {
-                    listing.keyed.push((key, index));
-                } else if let Some(id) = name.to_str().and_then(message_file_id) {
-                    listing.odd.push((id.to_owned(), index));
-                }
-            }
+            listing
+                .keyed
+                .extend(names.keys.into_iter().map(|key| (key, index)));
+            listing
+                .odd
+                .extend(names.odd.into_iter().map(|id| (id, index)));
         }
         listing.dirs = dirs;
-        Ok(listing)
+        Ok((listing, stats))
     }
 
     /// Reads the last `limit` messages (0 = all) of `scope` that pass `filter`.
@@ -257,7 +257,7 @@ impl Store {
 }
 
 /// Reads a directory; `None` when it does not exist (an empty mailbox is not an error).
-fn read_dir_if_exists(dir: &Path) -> Result<Option<fs_err::ReadDir>> {
+pub(crate) fn read_dir_if_exists(dir: &Path) -> Result<Option<fs_err::ReadDir>> {
     match fs_err::read_dir(dir) {
         Ok(reader) => Ok(Some(reader)),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::error::{MailError, Result};
 use crate::id::{format_id, next_seq, set_counter};
+use crate::listing_cache::CachePolicy;
 use crate::message::{Message, encode_message, encode_pretty};
 use crate::names::{Target, normalize_name};
 use crate::root::{MailEnv, derive_project_id};
@@ -34,6 +35,7 @@ const PRIVATE_FILE_MODE: u32 = 0o600;
 pub struct Store {
     root: PathBuf,
     dir: PathBuf,
+    listing_policy: CachePolicy,
 }
 
 /// `project.json`.
@@ -87,7 +89,23 @@ impl Store {
     pub fn open(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
         let dir = root.join(".fmail");
-        Self { root, dir }
+        Self {
+            root,
+            dir,
+            listing_policy: CachePolicy::default(),
+        }
+    }
+
+    /// The same mailbox with another listing-cache clock or margin (tests).
+    #[cfg(test)]
+    pub(crate) fn with_listing_policy(mut self, policy: CachePolicy) -> Self {
+        self.listing_policy = policy;
+        self
+    }
+
+    /// How cached listings are trusted.
+    pub(crate) fn listing_policy(&self) -> CachePolicy {
+        self.listing_policy
     }
 
     /// Opens the mailbox found by root discovery for `env`.
