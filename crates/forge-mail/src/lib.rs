@@ -15,6 +15,7 @@
 //! ```
 
 mod agents;
+mod descending;
 mod error;
 mod gc;
 mod id;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::descending::Descending;
 use crate::error::{MailError, Result};
 use crate::id::id_timestamp;
 use crate::listing_cache::ListStats;
@@ -54,7 +55,8 @@ impl Filter {
 pub struct Listing {
     /// The directories scanned, sorted.
     pub dirs: Vec<PathBuf>,
-    keyed: Vec<(u64, u32)>,
+    /// Standard ids per directory (same index as `dirs`), in no particular order.
+    keys: Vec<Vec<u64>>,
     odd: Vec<(String, u32)>,
 }
 
@@ -111,7 +113,7 @@ pub struct Selection {
 impl Listing {
     /// How many message files were listed.
     pub fn len(&self) -> usize {
-        self.keyed.len() + self.odd.len()
+        self.keys.iter().map(Vec::len).sum::<usize>() + self.odd.len()
     }
 
     /// True if no message files were listed.
@@ -127,9 +129,8 @@ impl Listing {
     /// Every listed file's path, in no particular order.
     pub fn paths(&self) -> impl Iterator<Item = PathBuf> + '_ {
         let keyed = self
-            .keyed
-            .iter()
-            .map(|&(key, dir)| self.file(&key_id(key), dir));
+            .keyed()
+            .map(move |(key, dir)| self.file(&key_id(key), dir));
         keyed.chain(self.odd.iter().map(|(id, dir)| self.file(id, *dir)))
     }
 
@@ -146,10 +147,10 @@ impl Listing {
             self.pick(id.clone(), *dir, filter, &mut picked, &mut out.skipped);
         }
         let stop_before = filter.since.and_then(|s| s.checked_sub(SINCE_SLACK).ok());
-        let mut heap = std::collections::BinaryHeap::from(self.keyed.clone());
+        let newest_first = Descending::new(|| self.keyed(), limit);
         let mut standard_picked = 0usize;
         let mut boundary: Option<u64> = None;
-        while let Some((key, dir)) = heap.pop() {
+        for (key, dir) in newest_first {
             if limit > 0 && standard_picked >= limit && boundary != Some(key) {
                 break;
             }
@@ -176,6 +177,14 @@ impl Listing {
         };
         out.messages = picked.into_iter().skip(skip).map(|(m, _, _)| m).collect();
         out
+    }
+
+    /// Every standard id with its directory index.
+    pub(crate) fn keyed(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.keys.iter().enumerate().flat_map(|(dir, keys)| {
+            let dir = u32::try_from(dir).unwrap_or(u32::MAX);
+            keys.iter().map(move |&key| (key, dir))
+        })
     }
 
     /// Reads one file; keeps it if it passes. Returns whether it was kept.
@@ -236,12 +245,9 @@ impl Store {
         let mut stats = ListStats::default();
         for (index, dir) in dirs.iter().enumerate() {
             let index = u32::try_from(index).unwrap_or(u32::MAX);
-            let Some(names) = self.dir_names(dir, &mut stats)? else {
-                continue;
-            };
-            listing
-                .keyed
-                .extend(names.keys.into_iter().map(|key| (key, index)));
+            // A directory removed since `scope_dirs` contributes nothing; `keys` stays aligned.
+            let names = self.dir_names(dir, &mut stats)?.unwrap_or_default();
+            listing.keys.push(names.keys);
             listing
                 .odd
                 .extend(names.odd.into_iter().map(|id| (id, index)));
@@ -456,6 +462,24 @@ mod tests {
         assert_eq!(sel.messages.len(), 5);
         let all = listing.select(&Filter::default(), 0);
         assert_eq!((all.messages.len(), all.skipped.len()), (5, 45));
+    }
+
+    #[test]
+    fn a_filter_can_walk_past_the_newest_few() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path());
+        for i in 0..60 {
+            let from = if i < 3 { "a" } else { "b" };
+            let id = format!("20260210-1200{i:02}-0001");
+            let time = format!("2026-02-10T12:00:{i:02}Z");
+            put(&store, "t", from, &id, &time, &format!("m{i}"));
+        }
+        let from_a = Filter {
+            from: Some("a".into()),
+            ..Filter::default()
+        };
+        let sel = store.read(&Scope::AllTopics, &from_a, 2).unwrap();
+        assert_eq!(bodies(&sel), ["m1", "m2"]);
     }
 
     #[test]
