@@ -28,6 +28,11 @@ pub(crate) const CHECK_INTERVAL: Duration = Duration::from_millis(250);
 /// Grace period between SIGTERM and SIGKILL for a process group.
 pub(crate) const TERM_GRACE: Duration = Duration::from_millis(500);
 
+/// How long a run must have lasted before the runner hands its idle start-up memory back:
+/// short runs never pay for it, and by then the queue checks have usually stopped querying the
+/// database (see `forge_store::ChangeStamp`), so SQLite's code is not needed again soon.
+const TRIM_AFTER: Duration = Duration::from_secs(3);
+
 /// How long to keep reading pipes after the harness exits (a process that escaped the group
 /// may hold them open).
 const DRAIN_LIMIT: Duration = Duration::from_secs(2);
@@ -84,8 +89,9 @@ impl Interrupt {
 pub(crate) trait RunHooks {
     /// The harness started as process group `pgid`.
     fn started(&mut self, pgid: i32);
-    /// Whether the run must be interrupted now.
-    fn check(&mut self) -> Option<Interrupt>;
+    /// Whether the run must be interrupted now. `woken` is true when the runner was woken up
+    /// (a control item was queued) rather than reaching its periodic check.
+    fn check(&mut self, woken: bool) -> Option<Interrupt>;
 }
 
 /// Receives harness output as it arrives (the seam for structured-output parsers).
@@ -233,6 +239,7 @@ pub(crate) fn execute(
     let mut next_check = Instant::now() + CHECK_INTERVAL;
     let started = Instant::now();
     let mut last_output = started;
+    let mut trimmed = false;
     let over = |limit: Option<Duration>, since: Instant| limit.filter(|d| since.elapsed() >= *d);
 
     loop {
@@ -331,7 +338,7 @@ pub(crate) fn execute(
                     .signals
                     .received()
                     .map(Interrupt::Signal)
-                    .or_else(|| hooks.check())
+                    .or_else(|| hooks.check(sig_ev || wake_ev))
                     .or_else(|| {
                         over(limits.run_timeout, started)
                             .map(|d| Interrupt::TimedOut(d.as_secs() as i64))
@@ -350,6 +357,10 @@ pub(crate) fn execute(
                 }
             }
             next_check = Instant::now() + CHECK_INTERVAL;
+            if !trimmed && status.is_none() && started.elapsed() >= TRIM_AFTER {
+                trimmed = true;
+                crate::trim::release_idle_memory();
+            }
         }
         let now = Instant::now();
         if kill_at.is_some_and(|t| now >= t) {

@@ -22,6 +22,7 @@ pub mod prompts;
 mod runner;
 mod signals;
 mod spawn;
+mod trim;
 mod wake;
 
 pub use error::RunnerError;

@@ -188,6 +188,61 @@ fn kill_ends_a_running_harness_group_within_a_second() {
     assert_eq!(store.get_loop(&l.id).unwrap().state, LoopState::Stopped);
 }
 
+/// Sets a file's modification time into the past (what a database nobody wrote to for a while
+/// looks like).
+fn backdate(path: &Path) {
+    if let Ok(file) = std::fs::File::options().write(true).open(path) {
+        file.set_modified(std::time::SystemTime::now() - Duration::from_secs(60))
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_kill_queued_without_a_wake_up_is_still_seen_within_a_second() {
+    let f = fixture();
+    let (mut store, l) = add_loop(&f, "quietkill", "sleep 600", 0, 0);
+    let paths = f.paths.clone();
+    let id = l.id.clone();
+    let handle =
+        std::thread::spawn(move || run_loop(&paths, &id, RunMode::Background { lock_fd: None }));
+    assert!(wait_for(Duration::from_secs(5), || {
+        store
+            .running_runs(&l.id)
+            .unwrap()
+            .first()
+            .and_then(|r| r.harness_pgid)
+            .is_some()
+    }));
+    // Make the database look long quiet, then give the runner a few ticks to take that as its
+    // baseline, so it stops querying the queue and relies on the files' stamps.
+    backdate(&f.paths.db_path);
+    backdate(&f.paths.db_path.with_file_name("forge.db-wal"));
+    std::thread::sleep(Duration::from_millis(600));
+    // Another process queues a kill and never wakes the runner.
+    let started = Instant::now();
+    store
+        .enqueue(
+            &l.id,
+            &[Payload::Kill {
+                reason: Some("no wake".into()),
+            }],
+        )
+        .unwrap();
+    let seen = wait_for(Duration::from_secs(3), || handle.is_finished());
+    let elapsed = started.elapsed();
+    if !seen {
+        // Do not leave the runner behind: kill it the normal way, then fail.
+        let current = store.get_loop(&l.id).unwrap();
+        control::kill(&mut store, &f.paths, &current).unwrap();
+    }
+    let end = handle.join().unwrap().unwrap();
+    assert!(seen, "the runner never noticed the queued kill");
+    assert!(elapsed < Duration::from_secs(1), "kill took {elapsed:?}");
+    assert_eq!(end.state, LoopState::Stopped);
+    let run = &store.list_runs(&l.id, 0).unwrap()[0];
+    assert_eq!(run.status, RunStatus::Killed);
+}
+
 #[test]
 fn stop_while_sleeping_takes_effect_at_once() {
     let f = fixture();

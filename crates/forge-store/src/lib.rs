@@ -16,6 +16,7 @@ mod profiles;
 mod queue;
 mod rows;
 mod runs;
+mod stamp;
 
 use std::path::Path;
 use std::thread;
@@ -29,6 +30,7 @@ pub use loops::{LoopFilter, LoopUpdate};
 pub use pools::PoolMemberView;
 pub use queue::MoveTarget;
 pub use runs::{RunFinish, RunUsage, UsageGroup, UsageRow, UsageTotals};
+pub use stamp::{ChangeStamp, SETTLE};
 
 /// Result type of store operations.
 pub type Result<T> = std::result::Result<T, StoreError>;

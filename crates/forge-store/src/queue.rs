@@ -83,7 +83,7 @@ impl Store {
         } else {
             ""
         };
-        let mut stmt = self.conn().prepare(&format!(
+        let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {QUEUE_COLUMNS} FROM loop_queue_items WHERE loop_id = ?1 {filter} ORDER BY position, created_at"
         ))?;
         let rows = stmt.query_map([loop_id], queue_item_from_row)?;

@@ -1,0 +1,136 @@
+//! A cheap "has anyone written to the database?" test that runs no SQL.
+//!
+//! Every commit changes the database file or, in WAL mode, its `-wal` file (size, modification
+//! time or, after a checkpoint reset, both). A runner waiting on a harness compares
+//! [`ChangeStamp`]s taken with two `stat` calls instead of querying the queue on every tick,
+//! which keeps SQLite's code out of its working set and its CPU use near zero.
+//!
+//! File times come from a coarse clock: two writes within one clock tick can leave the time
+//! unchanged. So an unchanged stamp is only conclusive when the files were already older than
+//! [`SETTLE`] when the stamp was taken (the "racy" rule git applies to its index); callers ask
+//! [`ChangeStamp::settled`] before trusting equality.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use crate::Store;
+
+/// How old the newest file time must be before an unchanged stamp is trusted.
+pub const SETTLE: Duration = Duration::from_secs(2);
+
+/// Device, inode, size, and modification time (seconds, nanoseconds) of one file.
+type FileStamp = (u64, u64, u64, i64, u32);
+
+/// Identity, size and modification time of the database files at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeStamp {
+    files: [Option<FileStamp>; 2],
+    newest: Option<SystemTime>,
+    taken: SystemTime,
+}
+
+impl ChangeStamp {
+    /// Stamps the database at `db` and its `-wal` file.
+    pub fn of(db: &Path) -> Self {
+        let mut wal = db.as_os_str().to_owned();
+        wal.push("-wal");
+        let wal = PathBuf::from(wal);
+        let taken = SystemTime::now();
+        let mut newest = None::<SystemTime>;
+        let mut files = [None, None];
+        for (slot, path) in files.iter_mut().zip([db, wal.as_path()]) {
+            if let Ok(meta) = std::fs::metadata(path) {
+                use std::os::unix::fs::MetadataExt;
+                *slot = Some((
+                    meta.dev(),
+                    meta.ino(),
+                    meta.size(),
+                    meta.mtime(),
+                    u32::try_from(meta.mtime_nsec()).unwrap_or(0),
+                ));
+                if let Ok(modified) = meta.modified() {
+                    newest = Some(newest.map_or(modified, |n| n.max(modified)));
+                }
+            }
+        }
+        Self {
+            files,
+            newest,
+            taken,
+        }
+    }
+
+    /// Whether the files had not been modified for [`SETTLE`] when this stamp was taken, so that
+    /// an equal later stamp proves nobody wrote since.
+    pub fn settled(&self) -> bool {
+        self.newest
+            .and_then(|newest| self.taken.duration_since(newest).ok())
+            .is_some_and(|age| age >= SETTLE)
+    }
+
+    /// True if `later` shows the same files, unchanged (time of stamping aside).
+    pub fn same_files(&self, later: &ChangeStamp) -> bool {
+        self.files == later.files
+    }
+}
+
+impl Store {
+    /// A stamp of this database's files; `None` for an in-memory database.
+    pub fn change_stamp(&self) -> Option<ChangeStamp> {
+        let path = self.conn.path().filter(|p| !p.is_empty())?;
+        Some(ChangeStamp::of(Path::new(path)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn backdate(path: &Path, age: Duration) {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::now() - age).unwrap();
+    }
+
+    fn db_path(dir: &Path) -> PathBuf {
+        dir.join("forge.db")
+    }
+
+    #[test]
+    fn a_commit_changes_the_stamp_and_fresh_files_are_not_settled() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&db_path(dir.path()), 1000).unwrap();
+        let before = store.change_stamp().unwrap();
+        assert!(!before.settled(), "files just written must not be trusted");
+        store
+            .conn
+            .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let after = store.change_stamp().unwrap();
+        assert!(!before.same_files(&after));
+    }
+
+    #[test]
+    fn quiet_old_files_are_settled_and_a_later_write_is_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(dir.path());
+        let store = Store::open(&path, 1000).unwrap();
+        store.conn.execute_batch("CREATE TABLE t(x);").unwrap();
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        backdate(&path, Duration::from_secs(60));
+        backdate(Path::new(&wal), Duration::from_secs(60));
+        let quiet = store.change_stamp().unwrap();
+        assert!(quiet.settled());
+        assert!(quiet.same_files(&store.change_stamp().unwrap()));
+        let other = Store::open(&path, 1000).unwrap();
+        other.conn.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        assert!(!quiet.same_files(&store.change_stamp().unwrap()));
+    }
+
+    #[test]
+    fn in_memory_databases_have_no_stamp() {
+        assert!(Store::open_in_memory().unwrap().change_stamp().is_none());
+    }
+}
