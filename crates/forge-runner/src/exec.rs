@@ -28,10 +28,12 @@ pub(crate) const CHECK_INTERVAL: Duration = Duration::from_millis(250);
 /// Grace period between SIGTERM and SIGKILL for a process group.
 pub(crate) const TERM_GRACE: Duration = Duration::from_millis(500);
 
-/// How long a run must have lasted before the runner hands its idle start-up memory back:
-/// short runs never pay for it, and by then the queue checks have usually stopped querying the
-/// database (see `forge_store::ChangeStamp`), so SQLite's code is not needed again soon.
-const TRIM_AFTER: Duration = Duration::from_secs(3);
+/// When, into a run, the runner hands idle memory back (see [`crate::trim`]): at the first
+/// queue check, dropping the start-up and iteration code the wait does not use; and once the
+/// database has been quiet long enough that the queue checks stop querying it (see
+/// `forge_store::ChangeStamp`), dropping SQLite's code too. Runs shorter than the first point
+/// never pay for it.
+const TRIM_AT: [Duration; 2] = [CHECK_INTERVAL, Duration::from_secs(1)];
 
 /// How long to keep reading pipes after the harness exits (a process that escaped the group
 /// may hold them open).
@@ -239,7 +241,7 @@ pub(crate) fn execute(
     let mut next_check = Instant::now() + CHECK_INTERVAL;
     let started = Instant::now();
     let mut last_output = started;
-    let mut trimmed = false;
+    let mut trims_done = 0usize;
     let over = |limit: Option<Duration>, since: Instant| limit.filter(|d| since.elapsed() >= *d);
 
     loop {
@@ -357,8 +359,12 @@ pub(crate) fn execute(
                 }
             }
             next_check = Instant::now() + CHECK_INTERVAL;
-            if !trimmed && status.is_none() && started.elapsed() >= TRIM_AFTER {
-                trimmed = true;
+            if status.is_none()
+                && TRIM_AT
+                    .get(trims_done)
+                    .is_some_and(|at| started.elapsed() >= *at)
+            {
+                trims_done += 1;
                 crate::trim::release_idle_memory();
             }
         }

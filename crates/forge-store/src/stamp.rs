@@ -15,8 +15,10 @@ use std::time::{Duration, SystemTime};
 
 use crate::Store;
 
-/// How old the newest file time must be before an unchanged stamp is trusted.
-pub const SETTLE: Duration = Duration::from_secs(2);
+/// How old the newest file time must be before an unchanged stamp is trusted. File times lag
+/// the real clock by at most one scheduler tick (1-10 ms); half a second is a wide margin over
+/// that, and short enough that a runner stops querying soon after the last write.
+pub const SETTLE: Duration = Duration::from_millis(500);
 
 /// Device, inode, size, and modification time (seconds, nanoseconds) of one file.
 type FileStamp = (u64, u64, u64, i64, u32);
