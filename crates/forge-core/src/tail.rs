@@ -28,6 +28,16 @@ impl LineTail {
 
     /// Feeds raw output bytes.
     pub fn push(&mut self, bytes: &[u8]) {
+        if bytes.len() >= Self::KEEP_BYTES {
+            // A chunk this big replaces everything kept so far: copy only its end.
+            let mut cut = bytes.len() - Self::KEEP_BYTES;
+            if let Some(nl) = bytes[cut..].iter().position(|&b| b == b'\n') {
+                cut += nl + 1;
+            }
+            self.recent.clear();
+            self.recent.extend_from_slice(&bytes[cut..]);
+            return;
+        }
         self.recent.extend_from_slice(bytes);
         if self.recent.len() > 2 * Self::KEEP_BYTES {
             let mut cut = self.recent.len() - Self::KEEP_BYTES;
@@ -69,5 +79,28 @@ mod tests {
         blank.push(b"a\n  ");
         assert_eq!(blank.text(), "a");
         assert_eq!(last_lines("a\nb\nc", 2), "b\nc");
+    }
+
+    #[test]
+    fn one_huge_chunk_gives_the_same_tail_as_many_small_ones() {
+        let text: String = (0..20_000)
+            .map(|i| format!("line {i} of a long run of output\n"))
+            .collect();
+        let bytes = text.as_bytes();
+        let mut whole = LineTail::new(TAIL_LINES);
+        whole.push(bytes);
+        whole.push(b"partial");
+        let mut pieces = LineTail::new(TAIL_LINES);
+        for chunk in bytes.chunks(1000) {
+            pieces.push(chunk);
+        }
+        pieces.push(b"partial");
+        assert_eq!(whole.text(), pieces.text());
+        assert!(whole.text().starts_with("line 19941 of"));
+        assert!(
+            whole
+                .text()
+                .ends_with("line 19999 of a long run of output\npartial")
+        );
     }
 }

@@ -35,6 +35,26 @@ pub(crate) const TERM_GRACE: Duration = Duration::from_millis(500);
 /// never pay for it.
 const TRIM_AT: [Duration; 2] = [CHECK_INTERVAL, Duration::from_secs(1)];
 
+/// Output pipe capacity the runner asks for.
+const PIPE_CAPACITY: usize = 1 << 20;
+
+/// After reading a chunk of output, the longest the runner leaves the pipes alone before polling
+/// them again. A harness writing fast would otherwise wake the runner for every small write
+/// (every 4 KiB with C stdio), and each wake-up costs the harness a cross-CPU wake; with the
+/// pause its writes collect in the pipe and are read in one go. The pause is shortened so that
+/// at the rate output is arriving, the pipe fills to at most half (see [`read_hold`]), so a fast
+/// writer never blocks on a full pipe, and skipped after a big read (the runner is then the
+/// slower side and must not idle). Output of an interactive-speed harness reaches the log at
+/// most this much later.
+const READ_HOLD: Duration = Duration::from_millis(3);
+
+/// How long to leave the pipes alone after reading `bytes` that arrived over `elapsed`.
+fn read_hold(bytes: usize, elapsed: Duration) -> Duration {
+    let half_pipe = (PIPE_CAPACITY / 2) as f64;
+    let rate = bytes as f64 / elapsed.as_secs_f64().max(1e-6);
+    READ_HOLD.min(Duration::from_secs_f64(half_pipe / rate.max(1.0)))
+}
+
 /// How long to keep reading pipes after the harness exits (a process that escaped the group
 /// may hold them open).
 const DRAIN_LIMIT: Duration = Duration::from_secs(2);
@@ -224,8 +244,18 @@ pub(crate) fn execute(
     .into_iter()
     .flatten()
     {
-        let _ = rustix::pipe::fcntl_setpipe_size(fd, 1 << 20);
+        let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_CAPACITY);
     }
+    #[cfg(target_os = "linux")]
+    let big_pipes = [
+        stdout.as_ref().map(AsFd::as_fd),
+        stderr.as_ref().map(AsFd::as_fd),
+    ]
+    .into_iter()
+    .flatten()
+    .all(|fd| rustix::pipe::fcntl_getpipe_size(fd).is_ok_and(|n| n >= PIPE_CAPACITY));
+    #[cfg(not(target_os = "linux"))]
+    let big_pipes = false;
     #[cfg(target_os = "linux")]
     let pidfd = Pid::from_raw(pgid).and_then(|pid| {
         rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
@@ -233,7 +263,8 @@ pub(crate) fn execute(
     #[cfg(not(target_os = "linux"))]
     let pidfd: Option<std::os::fd::OwnedFd> = None;
 
-    let mut buf = vec![0u8; 64 * 1024];
+    // Zeroed by the allocator (fresh pages): only the part reads actually fill becomes resident.
+    let mut buf = vec![0u8; 256 * 1024];
     let mut status: Option<ExitStatus> = None;
     let mut interrupt: Option<Interrupt> = None;
     let mut kill_at: Option<Instant> = None;
@@ -242,6 +273,7 @@ pub(crate) fn execute(
     let started = Instant::now();
     let mut last_output = started;
     let mut trims_done = 0usize;
+    let mut hold_until: Option<Instant> = None;
     let over = |limit: Option<Duration>, since: Instant| limit.filter(|d| since.elapsed() >= *d);
 
     loop {
@@ -250,7 +282,11 @@ pub(crate) fn execute(
         }
         let now = Instant::now();
         let mut deadline = next_check;
-        for d in [kill_at, drain_until].into_iter().flatten() {
+        let holding = hold_until.is_some_and(|t| now < t);
+        if !holding {
+            hold_until = None;
+        }
+        for d in [kill_at, drain_until, hold_until].into_iter().flatten() {
             deadline = deadline.min(d);
         }
         let mut wait = deadline.saturating_duration_since(now);
@@ -260,10 +296,10 @@ pub(crate) fn execute(
         let (out_ev, err_ev, in_ev, exit_ev, wake_ev, sig_ev) = {
             let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(6);
             let mut slots = [usize::MAX; 6];
-            if let Some(s) = &stdout {
+            if let (Some(s), false) = (&stdout, holding) {
                 add_fd(&mut fds, &mut slots, 0, s.as_fd(), PollFlags::IN);
             }
-            if let Some(s) = &stderr {
+            if let (Some(s), false) = (&stderr, holding) {
                 add_fd(&mut fds, &mut slots, 1, s.as_fd(), PollFlags::IN);
             }
             if let Some(s) = &stdin {
@@ -284,8 +320,10 @@ pub(crate) fn execute(
             (ready(0), ready(1), ready(2), ready(3), ready(4), ready(5))
         };
 
+        let mut read_now = 0usize;
         if out_ev && let Some(s) = stdout.as_mut() {
             let open = pump(s, &mut buf, |chunk| {
+                read_now += chunk.len();
                 log.raw(chunk);
                 tail.push(chunk);
                 observer.stdout(chunk);
@@ -296,6 +334,7 @@ pub(crate) fn execute(
         }
         if err_ev && let Some(s) = stderr.as_mut() {
             let open = pump(s, &mut buf, |chunk| {
+                read_now += chunk.len();
                 log.raw(chunk);
                 tail.push(chunk);
                 observer.stderr(chunk);
@@ -305,7 +344,12 @@ pub(crate) fn execute(
             }
         }
         if out_ev || err_ev {
-            last_output = Instant::now();
+            let now = Instant::now();
+            // A big read means the runner, not the harness, is the slower side: read on.
+            if big_pipes && read_now < PIPE_CAPACITY / 4 && (stdout.is_some() || stderr.is_some()) {
+                hold_until = Some(now + read_hold(read_now, now - last_output));
+            }
+            last_output = now;
         }
         if in_ev && let Some(s) = stdin.as_mut() {
             match s.write(&stdin_data[written..]) {
@@ -402,5 +446,27 @@ pub(crate) fn execute(
         error_text,
         interrupt,
         tail: tail.text(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_read_hold_never_lets_the_pipe_fill_past_half() {
+        // A trickle gets the full pause.
+        assert_eq!(read_hold(100, Duration::from_millis(50)), READ_HOLD);
+        // 200 MB/s: half a MiB arrives in ~2.6 ms.
+        let hold = read_hold(200_000, Duration::from_millis(1));
+        assert!(
+            hold > Duration::from_millis(2) && hold < READ_HOLD,
+            "{hold:?}"
+        );
+        // 2 GB/s: a quarter of a millisecond.
+        let hold = read_hold(2_000_000, Duration::from_millis(1));
+        assert!(hold < Duration::from_micros(300), "{hold:?}");
+        // No time elapsed at all is not a division by zero.
+        assert!(read_hold(1, Duration::ZERO) <= READ_HOLD);
     }
 }
