@@ -1,7 +1,8 @@
 //! The real agent CLIs from the npm registry (installed by `scripts/install-harness-clis.sh`)
 //! running inside forge loops against the project's mock model provider: the prompt reaches the
 //! model, the model's tool call edits a file in the repo, usage lands on run rows and in the
-//! ledger, and a rate-limited Claude profile fails over to a Codex profile of the same pool.
+//! ledger, and a rate-limited Claude profile fails over to a Codex profile of the same pool and is
+//! used again once its cooldown ends.
 
 #![allow(clippy::disallowed_methods, clippy::unwrap_used, clippy::expect_used)]
 
@@ -120,7 +121,7 @@ type RunRow = (String, String, String, i64, i64, i64, i64);
 fn runs(env: &TestEnv) -> Vec<RunRow> {
     let db = rusqlite::Connection::open(env.db_path()).unwrap();
     db.prepare(
-        "SELECT p.name, r.status, r.outcome, COALESCE(r.input_tokens, 0), COALESCE(r.output_tokens, 0),
+        "SELECT p.name, r.status, COALESCE(r.outcome, ''), COALESCE(r.input_tokens, 0), COALESCE(r.output_tokens, 0),
                 COALESCE(r.cache_read_tokens, 0), COALESCE(r.cache_write_tokens, 0)
          FROM loop_runs r JOIN profiles p ON p.id = r.profile_id ORDER BY r.rowid",
     )
@@ -382,4 +383,106 @@ fn codex_and_pi_each_run_two_iterations_that_edit_the_repo_with_usage_recorded()
             "{harness}: {ledger}"
         );
     }
+}
+
+#[test]
+fn a_claude_profile_is_used_again_once_its_rate_limit_lifts() {
+    let env = repo_env();
+    // The Anthropic account is limited for the next 10 s. With an API key (no subscription),
+    // Claude Code reports the 429 without its reset time, so Forge cools the profile down with
+    // its first backoff step (60 s) and uses Codex meanwhile.
+    let resets_at = jiff::Timestamp::now().as_second() + 10;
+    let limited = MockProvider::start(Script::new(vec![
+        Turn::rate_limited(3600, Some(resets_at)).until(resets_at),
+        Turn::text("Back after the limit lifted.").with_usage(TokenUsage::new(80, 9)),
+    ]))
+    .unwrap();
+    let openai = MockProvider::start(Script::new(
+        (0..20)
+            .map(|_| Turn::text("Codex covered this one.").with_usage(TokenUsage::new(100, 5)))
+            .collect(),
+    ))
+    .unwrap();
+    claude_profile(&env, "cc", &limited);
+    codex_profile(&env, "cx", &openai);
+    env.forge(&["pool", "create", "agents"]).success();
+    env.forge(&["pool", "add", "agents", "cc", "cx"]).success();
+    env.forge(&[
+        "up",
+        "--pool",
+        "agents",
+        "--name",
+        "lifts",
+        "--interval",
+        "2s",
+        "--max-iterations",
+        "30",
+        "--prompt-msg",
+        "forge-e2e-lifts: say hello",
+    ])
+    .success();
+    let back = || runs(&env).iter().any(|r| r.0 == "cc" && r.1 == "success");
+    let log = || std::fs::read_to_string(env.log_path("lifts")).unwrap_or_default();
+    let came_back = wait_until(Duration::from_secs(240), back);
+    env.forge(&["stop", "lifts"]).success();
+    wait_stopped(&env, "lifts");
+    assert!(
+        came_back,
+        "the Claude profile was never used again:\n{}",
+        log()
+    );
+
+    let rows = runs(&env);
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].2.as_str()),
+        ("cc", "rate_limited"),
+        "{rows:?}"
+    );
+    let back_at = rows
+        .iter()
+        .position(|r| r.0 == "cc" && r.1 == "success")
+        .unwrap();
+    // In between, every iteration failed over to Codex, and they all succeeded.
+    assert!(back_at >= 2, "{rows:?}");
+    assert!(
+        rows[1..back_at]
+            .iter()
+            .all(|r| r.0 == "cx" && r.1 == "success"),
+        "{rows:?}"
+    );
+    assert_eq!(rows[back_at].2, "success", "{rows:?}");
+    assert!(rows[back_at].3 > 0, "usage of the returning run: {rows:?}");
+    // The cooldown is in the log, and Claude was not tried again before it ended.
+    let log_text = log();
+    let until = log_text
+        .lines()
+        .find_map(|l| {
+            l.split("profile cc rate limited; cooling down until ")
+                .nth(1)
+        })
+        .unwrap_or_else(|| panic!("no cooldown line:\n{log_text}"))
+        .trim()
+        .to_string();
+    let db = rusqlite::Connection::open(env.db_path()).unwrap();
+    let restarted: String = db
+        .query_row(
+            "SELECT r.started_at FROM loop_runs r JOIN profiles p ON p.id = r.profile_id
+             WHERE p.name = 'cc' AND r.status = 'success'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        restarted >= until,
+        "cc ran again at {restarted}, before its cooldown ended at {until}"
+    );
+    assert!(
+        limited
+            .model_requests()
+            .last()
+            .unwrap()
+            .body
+            .contains("forge-e2e-lifts"),
+        "the prompt reached Claude's model after the limit lifted"
+    );
 }

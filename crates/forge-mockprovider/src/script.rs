@@ -55,6 +55,10 @@ pub struct ErrorReply {
     /// How many consecutive requests get this error before the script moves on (CLIs retry).
     #[serde(default = "one")]
     pub times: u32,
+    /// Instead of `times`: every request gets this error until this Unix time; the first
+    /// request after it plays the next turn (a limit that lifts on schedule).
+    #[serde(default)]
+    pub until: Option<i64>,
 }
 
 fn one() -> u32 {
@@ -119,6 +123,7 @@ impl Turn {
             resets_at: None,
             openai_type: None,
             times: 1,
+            until: None,
         })
     }
 
@@ -139,6 +144,14 @@ impl Turn {
     /// HTTP 529 overloaded.
     pub fn overloaded() -> Self {
         Turn::error(529, "Overloaded")
+    }
+
+    /// For error turns: answer every request with this error until `unix_time`, then move on.
+    pub fn until(mut self, unix_time: i64) -> Self {
+        if let Turn::Error(error) = &mut self {
+            error.until = Some(unix_time);
+        }
+        self
     }
 
     /// For error turns: repeat for `times` consecutive requests.
@@ -167,6 +180,7 @@ impl ErrorReply {
             resets_at: None,
             openai_type: None,
             times: 1,
+            until: None,
         }
     }
 }
@@ -200,10 +214,23 @@ impl Script {
 
     /// The next turn to play.
     pub(crate) fn next_turn(&mut self) -> Turn {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        // Scheduled errors whose time has passed are skipped.
+        while let Some(Turn::Error(ErrorReply {
+            until: Some(until), ..
+        })) = self.turns.get(self.position)
+            && now >= *until
+        {
+            self.position += 1;
+            self.repeats_used = 0;
+        }
         let Some(turn) = self.turns.get(self.position).cloned() else {
             return Turn::text(self.exhausted_text.clone());
         };
         match &turn {
+            Turn::Error(ErrorReply { until: Some(_), .. }) => {}
             Turn::Error(error) if self.repeats_used + 1 < error.times => self.repeats_used += 1,
             _ => {
                 self.position += 1;
@@ -216,5 +243,39 @@ impl Script {
     /// Turns played so far.
     pub fn played(&self) -> usize {
         self.position
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn now() -> i64 {
+        i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_scheduled_error_repeats_until_its_time_then_the_next_turn_plays() {
+        let mut pending = Script::new(vec![
+            Turn::rate_limited(60, None).until(now() + 3600),
+            Turn::text("after"),
+        ]);
+        for _ in 0..5 {
+            assert!(matches!(pending.next_turn(), Turn::Error(e) if e.status == 429));
+        }
+        let mut lifted = Script::new(vec![
+            Turn::rate_limited(60, None).until(now() - 1),
+            Turn::text("after"),
+        ]);
+        assert_eq!(lifted.next_turn(), Turn::text("after"));
+        assert_eq!(lifted.played(), 2);
     }
 }
