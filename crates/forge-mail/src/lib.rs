@@ -25,6 +25,7 @@ mod names;
 mod read;
 mod root;
 mod since;
+mod split_scan;
 mod store;
 mod watch;
 
