@@ -30,20 +30,14 @@ impl LineTail {
     pub fn push(&mut self, bytes: &[u8]) {
         if bytes.len() >= Self::KEEP_BYTES {
             // A chunk this big replaces everything kept so far: copy only its end.
-            let mut cut = bytes.len() - Self::KEEP_BYTES;
-            if let Some(nl) = bytes[cut..].iter().position(|&b| b == b'\n') {
-                cut += nl + 1;
-            }
+            let cut = line_start_from(bytes, bytes.len() - Self::KEEP_BYTES);
             self.recent.clear();
             self.recent.extend_from_slice(&bytes[cut..]);
             return;
         }
         self.recent.extend_from_slice(bytes);
         if self.recent.len() > 2 * Self::KEEP_BYTES {
-            let mut cut = self.recent.len() - Self::KEEP_BYTES;
-            if let Some(nl) = self.recent[cut..].iter().position(|&b| b == b'\n') {
-                cut += nl + 1;
-            }
+            let cut = line_start_from(&self.recent, self.recent.len() - Self::KEEP_BYTES);
             self.recent.drain(..cut);
         }
     }
@@ -57,6 +51,15 @@ impl LineTail {
         }
         lines[lines.len().saturating_sub(self.capacity)..].join("\n")
     }
+}
+
+/// Where the first whole line at or after `cut` starts (just after the next newline), or `cut`
+/// itself if no newline follows.
+fn line_start_from(bytes: &[u8], cut: usize) -> usize {
+    bytes[cut..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(cut, |nl| cut + nl + 1)
 }
 
 /// The last `n` lines of `text`.

@@ -105,13 +105,19 @@ struct DirStamp {
 
 impl DirStamp {
     fn of(dir: &Path) -> Option<Self> {
+        Self::with_size(dir).map(|(stamp, _)| stamp)
+    }
+
+    /// The stamp and the directory's size in bytes, from one `stat`.
+    fn with_size(dir: &Path) -> Option<(Self, u64)> {
         let meta = fs_err::metadata(dir).ok()?;
-        Some(Self {
+        let stamp = Self {
             dev: meta.dev(),
             ino: meta.ino(),
             mtime: nanos(meta.mtime(), meta.mtime_nsec()),
             ctime: nanos(meta.ctime(), meta.ctime_nsec()),
-        })
+        };
+        Some((stamp, meta.len()))
     }
 
     /// The racy rule: the last change was at least `margin` before `started`.
@@ -176,8 +182,10 @@ impl Store {
         }
         // Clock first, then stat, then list: see the racy rule in the module docs.
         let started = system_nanos((policy.now)());
-        let before = DirStamp::of(dir);
-        let Some(names) = read_names(dir)? else {
+        let stat = DirStamp::with_size(dir);
+        let size = stat.as_ref().map_or(0, |(_, size)| *size);
+        let before = stat.map(|(stamp, _)| stamp);
+        let Some(names) = read_names(dir, size)? else {
             return Ok(None);
         };
         stats.listed += 1;
@@ -193,14 +201,9 @@ impl Store {
     }
 }
 
-/// Lists `dir`'s message names; `None` if it does not exist. Big directories on ext4 are read
-/// in two halves at once (see [`crate::split_scan`]).
-fn read_names(dir: &Path) -> Result<Option<DirNames>> {
-    let size = match fs_err::metadata(dir) {
-        Ok(meta) => meta.len(),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(err.into()),
-    };
+/// Lists `dir`'s message names; `None` if it does not exist. Big directories on ext4 (by `size`,
+/// the directory's size in bytes) are read in two halves at once (see [`crate::split_scan`]).
+fn read_names(dir: &Path, size: u64) -> Result<Option<DirNames>> {
     if let Some(halves) = split_list(dir, size, add_name) {
         let [mut names, second] = match halves {
             Ok(halves) => halves,

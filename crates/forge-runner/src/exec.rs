@@ -235,17 +235,8 @@ pub(crate) fn execute(
     {
         set_nonblocking(fd);
     }
-    // Bigger pipes let a fast harness keep writing while the runner handles a chunk.
-    #[cfg(target_os = "linux")]
-    for fd in [
-        stdout.as_ref().map(AsFd::as_fd),
-        stderr.as_ref().map(AsFd::as_fd),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_CAPACITY);
-    }
+    // Bigger pipes let a fast harness keep writing while the runner handles a chunk; only with
+    // them are reads paused (see READ_HOLD).
     #[cfg(target_os = "linux")]
     let big_pipes = [
         stdout.as_ref().map(AsFd::as_fd),
@@ -253,7 +244,10 @@ pub(crate) fn execute(
     ]
     .into_iter()
     .flatten()
-    .all(|fd| rustix::pipe::fcntl_getpipe_size(fd).is_ok_and(|n| n >= PIPE_CAPACITY));
+    .fold(true, |all, fd| {
+        let got = rustix::pipe::fcntl_setpipe_size(fd, PIPE_CAPACITY);
+        got.is_ok_and(|n| n >= PIPE_CAPACITY) && all
+    });
     #[cfg(not(target_os = "linux"))]
     let big_pipes = false;
     #[cfg(target_os = "linux")]

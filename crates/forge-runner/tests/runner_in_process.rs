@@ -60,6 +60,28 @@ fn add_loop(
     (store, l)
 }
 
+/// Runs the loop's background runner on a thread.
+fn run_in_thread(
+    f: &Fixture,
+    l: &Loop,
+) -> std::thread::JoinHandle<Result<forge_runner::RunEnd, forge_runner::RunnerError>> {
+    let paths = f.paths.clone();
+    let id = l.id.clone();
+    std::thread::spawn(move || run_loop(&paths, &id, RunMode::Background { lock_fd: None }))
+}
+
+/// Waits until the loop's run has started its harness.
+fn wait_for_harness(store: &Store, l: &Loop) {
+    assert!(wait_for(Duration::from_secs(5), || {
+        store
+            .running_runs(&l.id)
+            .unwrap()
+            .first()
+            .and_then(|r| r.harness_pgid)
+            .is_some()
+    }));
+}
+
 fn wait_for(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
@@ -156,18 +178,8 @@ fn messages_are_appended_once_and_max_iterations_stops() {
 fn kill_ends_a_running_harness_group_within_a_second() {
     let f = fixture();
     let (mut store, l) = add_loop(&f, "killme", "sleep 600 & sleep 600; wait", 0, 0);
-    let paths = f.paths.clone();
-    let id = l.id.clone();
-    let handle =
-        std::thread::spawn(move || run_loop(&paths, &id, RunMode::Background { lock_fd: None }));
-    assert!(wait_for(Duration::from_secs(5), || {
-        store
-            .running_runs(&l.id)
-            .unwrap()
-            .first()
-            .and_then(|r| r.harness_pgid)
-            .is_some()
-    }));
+    let handle = run_in_thread(&f, &l);
+    wait_for_harness(&store, &l);
     let pgid = store.running_runs(&l.id).unwrap()[0].harness_pgid.unwrap();
     let started = Instant::now();
     let current = store.get_loop(&l.id).unwrap();
@@ -176,13 +188,11 @@ fn kill_ends_a_running_harness_group_within_a_second() {
     let end = handle.join().unwrap().unwrap();
     assert!(elapsed < Duration::from_secs(1), "kill took {elapsed:?}");
     assert_eq!(end.state, LoopState::Stopped);
-    let pid = rustix::process::Pid::from_raw(pgid as i32).unwrap();
     assert!(
         live_group_members(pgid as i32).is_empty(),
         "harness group survived: {:?}",
         live_group_members(pgid as i32)
     );
-    let _ = pid;
     let run = &store.list_runs(&l.id, 0).unwrap()[0];
     assert_eq!(run.status, RunStatus::Killed);
     assert_eq!(store.get_loop(&l.id).unwrap().state, LoopState::Stopped);
@@ -201,18 +211,8 @@ fn backdate(path: &Path) {
 fn a_kill_queued_without_a_wake_up_is_still_seen_within_a_second() {
     let f = fixture();
     let (mut store, l) = add_loop(&f, "quietkill", "sleep 600", 0, 0);
-    let paths = f.paths.clone();
-    let id = l.id.clone();
-    let handle =
-        std::thread::spawn(move || run_loop(&paths, &id, RunMode::Background { lock_fd: None }));
-    assert!(wait_for(Duration::from_secs(5), || {
-        store
-            .running_runs(&l.id)
-            .unwrap()
-            .first()
-            .and_then(|r| r.harness_pgid)
-            .is_some()
-    }));
+    let handle = run_in_thread(&f, &l);
+    wait_for_harness(&store, &l);
     // Make the database look long quiet, then give the runner a few ticks to take that as its
     // baseline, so it stops querying the queue and relies on the files' stamps.
     backdate(&f.paths.db_path);
@@ -247,10 +247,7 @@ fn a_kill_queued_without_a_wake_up_is_still_seen_within_a_second() {
 fn stop_while_sleeping_takes_effect_at_once() {
     let f = fixture();
     let (mut store, l) = add_loop(&f, "sleeper", "true", 3600, 0);
-    let paths = f.paths.clone();
-    let id = l.id.clone();
-    let handle =
-        std::thread::spawn(move || run_loop(&paths, &id, RunMode::Background { lock_fd: None }));
+    let handle = run_in_thread(&f, &l);
     assert!(wait_for(Duration::from_secs(5), || store
         .list_runs(&l.id, 0)
         .unwrap()
@@ -277,10 +274,7 @@ fn stop_while_sleeping_takes_effect_at_once() {
 fn steer_interrupts_and_restarts_with_the_message() {
     let f = fixture();
     let (mut store, l) = add_loop(&f, "steered", "cat; sleep 600", 0, 2);
-    let paths = f.paths.clone();
-    let id = l.id.clone();
-    let handle =
-        std::thread::spawn(move || run_loop(&paths, &id, RunMode::Background { lock_fd: None }));
+    let handle = run_in_thread(&f, &l);
     let log_path = f.paths.data_dir.join("logs/loops/steered.log");
     assert!(wait_for(Duration::from_secs(5), || read(&log_path)
         .contains("Say the magic word.")));

@@ -20,44 +20,29 @@ use crate::Store;
 /// that, and short enough that a runner stops querying soon after the last write.
 pub const SETTLE: Duration = Duration::from_millis(500);
 
-/// Device, inode, size, and modification time (seconds, nanoseconds) of one file.
-type FileStamp = (u64, u64, u64, i64, u32);
+/// Device, inode, size and modification time of one file.
+type FileStamp = (u64, u64, u64, SystemTime);
 
 /// Identity, size and modification time of the database files at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeStamp {
     files: [Option<FileStamp>; 2],
-    newest: Option<SystemTime>,
     taken: SystemTime,
 }
 
 impl ChangeStamp {
     /// Stamps the database at `db` and its `-wal` file.
     pub fn of(db: &Path) -> Self {
+        use std::os::unix::fs::MetadataExt;
         let mut wal = db.as_os_str().to_owned();
         wal.push("-wal");
-        let wal = PathBuf::from(wal);
         let taken = SystemTime::now();
-        let mut newest = None::<SystemTime>;
-        let mut files = [None, None];
-        for (slot, path) in files.iter_mut().zip([db, wal.as_path()]) {
-            if let Ok(meta) = std::fs::metadata(path) {
-                use std::os::unix::fs::MetadataExt;
-                *slot = Some((
-                    meta.dev(),
-                    meta.ino(),
-                    meta.size(),
-                    meta.mtime(),
-                    u32::try_from(meta.mtime_nsec()).unwrap_or(0),
-                ));
-                if let Ok(modified) = meta.modified() {
-                    newest = Some(newest.map_or(modified, |n| n.max(modified)));
-                }
-            }
-        }
+        let stamp = |path: &Path| {
+            let meta = std::fs::metadata(path).ok()?;
+            Some((meta.dev(), meta.ino(), meta.size(), meta.modified().ok()?))
+        };
         Self {
-            files,
-            newest,
+            files: [stamp(db), stamp(&PathBuf::from(wal))],
             taken,
         }
     }
@@ -65,7 +50,11 @@ impl ChangeStamp {
     /// Whether the files had not been modified for [`SETTLE`] when this stamp was taken, so that
     /// an equal later stamp proves nobody wrote since.
     pub fn settled(&self) -> bool {
-        self.newest
+        self.files
+            .iter()
+            .flatten()
+            .map(|file| file.3)
+            .max()
             .and_then(|newest| self.taken.duration_since(newest).ok())
             .is_some_and(|age| age >= SETTLE)
     }
