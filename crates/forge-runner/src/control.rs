@@ -160,8 +160,14 @@ fn end_orphaned_runs(store: &mut Store, loop_id: &str, reason: &str) -> Result<(
     Ok(())
 }
 
+/// How long reconciliation waits for a SIGKILLed orphan group to actually be gone, so the
+/// command that reported it ended never returns while its processes still run.
+const ORPHAN_EXIT_WAIT: Duration = Duration::from_secs(2);
+
 /// SIGKILLs a harness process group if it still exists and (on Linux) one of its members
-/// carries the run's id in its environment, so a reused process-group id is never hit.
+/// carries the run's id in its environment, so a reused process-group id is never hit. Returns
+/// once no member is left running (zombies waiting for their new parent count as ended) or after
+/// [`ORPHAN_EXIT_WAIT`].
 fn kill_orphan_group(pgid: i32, run_id: &str) {
     let Some(pid) = Pid::from_raw(pgid) else {
         return;
@@ -173,45 +179,59 @@ fn kill_orphan_group(pgid: i32, run_id: &str) {
         return;
     }
     let _ = kill_process_group(pid, Signal::KILL);
+    let deadline = Instant::now() + ORPHAN_EXIT_WAIT;
+    while group_still_running(pgid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// `(pid, state)` of every process whose process group is `pgid`, from `/proc`.
+#[cfg(target_os = "linux")]
+fn group_processes(pgid: i32) -> Vec<(i32, char)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // Fields after the ")" closing the command name: state ppid pgrp ...
+            let (_, rest) = stat.rsplit_once(')')?;
+            let mut fields = rest.split_whitespace();
+            let state = fields.next()?.chars().next()?;
+            let pgrp = fields.nth(1)?.parse::<i32>().ok()?;
+            (pgrp == pgid).then_some((pid, state))
+        })
+        .collect()
 }
 
 #[cfg(target_os = "linux")]
 fn group_belongs_to_run(pgid: i32, run_id: &str) -> bool {
     let needle = format!("FORGE_RUN_ID={run_id}");
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return true;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // Fields after the ")" closing the command name: state ppid pgrp ...
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-            continue;
-        };
-        let pgrp = rest
-            .split_whitespace()
-            .nth(2)
-            .and_then(|f| f.parse::<i32>().ok());
-        if pgrp != Some(pgid) {
-            continue;
-        }
-        if let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ"))
-            && environ
+    group_processes(pgid).into_iter().any(|(pid, _)| {
+        std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
+            environ
                 .split(|b| *b == 0)
                 .any(|var| var == needle.as_bytes())
-        {
-            return true;
-        }
-    }
-    false
+        })
+    })
+}
+
+/// Whether a member of the group has not exited yet (zombies and dead tasks have).
+#[cfg(target_os = "linux")]
+fn group_still_running(pgid: i32) -> bool {
+    group_processes(pgid)
+        .iter()
+        .any(|(_, state)| !matches!(state, 'Z' | 'X'))
 }
 
 #[cfg(not(target_os = "linux"))]
 fn group_belongs_to_run(_pgid: i32, _run_id: &str) -> bool {
     true
+}
+
+#[cfg(not(target_os = "linux"))]
+fn group_still_running(pgid: i32) -> bool {
+    Pid::from_raw(pgid).is_some_and(|p| rustix::process::test_kill_process_group(p).is_ok())
 }
