@@ -11,6 +11,9 @@ use crate::listing_cache::ListStats;
 use crate::read::{key_id, message_file_id, valid_subdirs};
 use crate::store::Store;
 
+/// Age after which a temp file in the listing cache is taken as left by a writer that died.
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// One row of `fmail topics`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopicSummary {
@@ -68,7 +71,8 @@ impl Store {
 
     /// Deletes (or with `dry_run` only lists) message files in topic and inbox directories older
     /// than `days` days before `now`, plus stale temp files. Returns paths relative to `.fmail/`.
-    /// Directories and `agents/` are never removed.
+    /// Directories and `agents/` are never removed. A real run also prunes the listing cache
+    /// (`.fmail/.cache`) of entries for deleted directories and abandoned temp files.
     pub fn gc(&self, days: u32, dry_run: bool, now: Timestamp) -> Result<Vec<PathBuf>> {
         let cutoff = now
             .checked_sub(SignedDuration::from_hours(24 * i64::from(days)))
@@ -110,6 +114,10 @@ impl Store {
                         .unwrap_or(path),
                 );
             }
+        }
+        if !dry_run {
+            let temp_cutoff = std::time::SystemTime::now() - STALE_TEMP_AGE;
+            self.prune_listing_cache(temp_cutoff);
         }
         Ok(removed)
     }

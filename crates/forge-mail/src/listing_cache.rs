@@ -201,6 +201,38 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Removes cache files that no longer describe anything: listings of topics or inboxes whose
+    /// directory is gone, and temp files left by a writer that died (older than `temp_cutoff`).
+    /// Best effort and silent: the cache is Forge's own and never part of `gc`'s report.
+    pub(crate) fn prune_listing_cache(&self, temp_cutoff: SystemTime) {
+        let Ok(entries) = fs_err::read_dir(self.listing_cache_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let stale = if name.starts_with(".tmp-") {
+                entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t < temp_cutoff)
+            } else if let Some(topic) = name.strip_prefix("list-topic-") {
+                !self.topics_dir().join(topic).is_dir()
+            } else if let Some(agent) = name.strip_prefix("list-dm-") {
+                !self.dm_root().join(agent).is_dir()
+            } else {
+                false
+            };
+            if stale {
+                let _ = fs_err::remove_file(&path);
+            }
+        }
+    }
+}
+
 /// Lists `dir`'s message names; `None` if it does not exist. Big directories on ext4 (by `size`,
 /// the directory's size in bytes) are read in two halves at once (see [`crate::split_scan`]).
 fn read_names(dir: &Path, size: u64) -> Result<Option<DirNames>> {

@@ -220,6 +220,59 @@ fn gc_deletions_invalidate_the_cache() {
 }
 
 #[test]
+fn gc_prunes_cache_entries_of_deleted_topics_and_abandoned_temp_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = later(&Store::open(tmp.path()));
+    send(&store, "one");
+    log(&store);
+    let cache = store.listing_cache_dir();
+    let gone = cache.join("list-topic-deleted");
+    let abandoned = cache.join(".tmp-list-topic-t-1");
+    let in_progress = cache.join(".tmp-list-topic-t-2");
+    let unknown = cache.join("notes");
+    for file in [&gone, &abandoned, &in_progress, &unknown] {
+        fs_err::write(file, b"x").unwrap();
+    }
+    let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
+    File::options()
+        .write(true)
+        .open(&abandoned)
+        .unwrap()
+        .set_times(FileTimes::new().set_modified(two_hours_ago))
+        .unwrap();
+    let now: Timestamp = "2026-02-11T00:00:00Z".parse().unwrap();
+
+    assert!(store.gc(7, true, now).unwrap().is_empty());
+    assert!(
+        gone.exists() && abandoned.exists(),
+        "a dry run removes nothing"
+    );
+
+    assert!(
+        store.gc(7, false, now).unwrap().is_empty(),
+        "never reported"
+    );
+    assert!(!gone.exists(), "the listing of a deleted topic is pruned");
+    assert!(
+        !abandoned.exists(),
+        "a temp file older than an hour is pruned"
+    );
+    assert!(
+        in_progress.exists(),
+        "a fresh temp file may belong to a writer"
+    );
+    assert!(
+        unknown.exists(),
+        "names the cache does not write are left alone"
+    );
+    assert_eq!(
+        log(&store),
+        (vec!["one".into()], CACHED),
+        "live entries stay"
+    );
+}
+
+#[test]
 fn a_corrupt_cache_is_ignored_and_rewritten() {
     let tmp = tempfile::tempdir().unwrap();
     let store = later(&Store::open(tmp.path()));
