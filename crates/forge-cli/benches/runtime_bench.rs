@@ -129,11 +129,30 @@ struct Memory {
 
 const MEMORY_RUNS: usize = 3;
 
-/// Starts a loop on `profile`, samples its runner's memory while the harness runs, removes it;
-/// medians over [`MEMORY_RUNS`] loops.
-fn runner_memory(env: &Env, profile: &str) -> Memory {
+/// Which part of a runner's life is sampled.
+#[derive(Clone, Copy)]
+enum Phase {
+    /// While the harness runs (from the moment it has a process group).
+    Running,
+    /// While the runner sleeps out a one-hour interval after a run.
+    Sleeping,
+}
+
+/// Starts a loop on `profile`, samples its runner's memory 0.5 s and 5 s into `phase`, removes
+/// it; medians over [`MEMORY_RUNS`] loops.
+fn runner_memory(env: &Env, profile: &str, phase: Phase) -> Memory {
     let mut samples: Vec<[f64; 4]> = Vec::new();
     let conn = rusqlite::Connection::open(env.db_path()).unwrap();
+    let (interval, ready_sql) = match phase {
+        Phase::Running => (
+            "0s",
+            "SELECT COUNT(*) FROM loop_runs WHERE status = 'running' AND harness_pgid IS NOT NULL",
+        ),
+        Phase::Sleeping => (
+            "1h",
+            "SELECT COUNT(*) FROM loops WHERE name = 'rss' AND state = 'sleeping'",
+        ),
+    };
     for _ in 0..MEMORY_RUNS {
         env.run(&[
             "up",
@@ -143,20 +162,19 @@ fn runner_memory(env: &Env, profile: &str) -> Memory {
             "rss",
             "--prompt-msg",
             "x",
+            "--interval",
+            interval,
         ]);
         let deadline = Instant::now() + Duration::from_secs(10);
         let started = loop {
-            let running: i64 = conn
-                .query_row(
-                    "SELECT COUNT(*) FROM loop_runs WHERE status = 'running' AND harness_pgid IS NOT NULL",
-                    [],
-                    |r| r.get(0),
-                )
-                .unwrap();
-            if running == 1 {
+            let ready: i64 = conn.query_row(ready_sql, [], |r| r.get(0)).unwrap();
+            if ready == 1 {
                 break Instant::now();
             }
-            assert!(Instant::now() < deadline, "runner did not start a harness");
+            assert!(
+                Instant::now() < deadline,
+                "the runner never reached the phase"
+            );
             std::thread::sleep(Duration::from_millis(10));
         };
         let pid: i32 = conn
@@ -199,8 +217,9 @@ fn main() {
         "sleep 30",
     ]);
 
-    // Runner memory while a harness runs: a silent harness and one printing a line every 50 ms,
-    // each sampled 0.5 s into the run (before the runner trims) and 5 s in (steady state).
+    // Runner memory while a harness runs (a silent harness and one printing a line every 50 ms)
+    // and while it sleeps between runs, each sampled 0.5 s into the phase (before the runner
+    // trims) and 5 s in (steady state).
     env.run(&[
         "profile",
         "add",
@@ -210,9 +229,28 @@ fn main() {
         "--command",
         "while :; do echo progress line from the harness; sleep 0.05; done",
     ]);
+    env.run(&[
+        "profile",
+        "add",
+        "command",
+        "--name",
+        "quick",
+        "--command",
+        "true",
+    ]);
     let memory = [
-        ("silent harness", runner_memory(&env, "sleeper")),
-        ("harness printing 20 lines/s", runner_memory(&env, "chatty")),
+        (
+            "silent harness",
+            runner_memory(&env, "sleeper", Phase::Running),
+        ),
+        (
+            "harness printing 20 lines/s",
+            runner_memory(&env, "chatty", Phase::Running),
+        ),
+        (
+            "sleeping out `--interval 1h` after a run",
+            runner_memory(&env, "quick", Phase::Sleeping),
+        ),
     ];
 
     // `forge ps` at scale.
@@ -242,7 +280,7 @@ fn main() {
     );
     println!();
     println!(
-        "| runner memory ({MEMORY_RUNS} runs each, median) | RSS at 0.5 s | RSS at 5 s | private anonymous at 5 s | peak | target |"
+        "| runner memory ({MEMORY_RUNS} loops each, median) | RSS at 0.5 s | RSS at 5 s | private anonymous at 5 s | peak | target |"
     );
     println!("|---|---|---|---|---|---|");
     for (name, m) in &memory {

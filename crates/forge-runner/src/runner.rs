@@ -9,7 +9,7 @@ use forge_core::queue::{OperatorMessage, QueuePlan, build_plan};
 use forge_core::slug::slugify;
 use forge_core::stop::{Phase, StopState};
 use forge_core::time::now_rfc3339;
-use forge_store::{LoopUpdate, Store, StoreError};
+use forge_store::{ChangeStamp, LoopUpdate, Store, StoreError};
 use jiff::Timestamp;
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use serde_json::json;
@@ -49,6 +49,9 @@ const WAIT_RECHECK_SECONDS: i64 = 10;
 
 /// Longest single wait inside a sleep before the queue is checked again.
 const SLEEP_CHECK: Duration = Duration::from_millis(500);
+
+/// How long a sleep lasts before the runner hands its idle memory back (see [`crate::trim`]).
+const SLEEP_TRIM_AFTER: Duration = Duration::from_secs(1);
 
 /// Runs a loop until it stops (or, in [`RunMode::Single`], for one iteration).
 pub fn run_loop(paths: &RunnerPaths, loop_id: &str, mode: RunMode) -> Result<RunEnd, RunnerError> {
@@ -371,38 +374,54 @@ impl<'p> Runner<'p> {
     }
 
     /// Sleeps up to `duration`, returning early for a queued stop or kill, a steer (when
-    /// `steer_ends`), or a termination signal.
+    /// `steer_ends`), or a termination signal. Like the checks during a run, the queue is read
+    /// again only when woken or when the database files changed, and a sleep that lasts hands
+    /// its idle memory back once.
     fn sleep(&mut self, duration: Duration, steer_ends: bool) -> Result<Woken, RunnerError> {
-        let deadline = Instant::now() + duration;
+        let started = Instant::now();
+        let deadline = started + duration;
         let mut watched = vec![QueueItemType::StopGraceful, QueueItemType::KillNow];
         if steer_ends {
             watched.push(QueueItemType::SteerMessage);
         }
+        let mut read_at: Option<ChangeStamp> = None;
+        let mut woke = true;
+        let mut trimmed = false;
         loop {
             if let Some(sig) = self.signals.received() {
                 return Ok(Woken::Signal(sig));
             }
-            if self.store.has_pending(&self.loop_id, &watched)? {
-                let steer_only = !self.store.has_pending(
-                    &self.loop_id,
-                    &[QueueItemType::StopGraceful, QueueItemType::KillNow],
-                )?;
-                return Ok(if steer_only {
-                    Woken::Steer
-                } else {
-                    Woken::Control
-                });
+            let stamp = self.store.change_stamp();
+            let unchanged = matches!((&read_at, &stamp),
+                (Some(before), Some(now)) if before.settled() && before.same_files(now));
+            if woke || !unchanged {
+                read_at = stamp;
+                if self.store.has_pending(&self.loop_id, &watched)? {
+                    let steer_only = !self.store.has_pending(
+                        &self.loop_id,
+                        &[QueueItemType::StopGraceful, QueueItemType::KillNow],
+                    )?;
+                    return Ok(if steer_only {
+                        Woken::Steer
+                    } else {
+                        Woken::Control
+                    });
+                }
             }
             let now = Instant::now();
             if now >= deadline {
                 return Ok(Woken::Elapsed);
+            }
+            if !trimmed && now - started >= SLEEP_TRIM_AFTER {
+                trimmed = true;
+                crate::trim::release_idle_memory();
             }
             let wait = deadline.duration_since(now).min(SLEEP_CHECK);
             let timeout = Timespec {
                 tv_sec: wait.as_secs() as i64,
                 tv_nsec: i64::from(wait.subsec_nanos()),
             };
-            let woke = {
+            woke = {
                 let mut fds = [
                     PollFd::from_borrowed_fd(self.wake.fd(), PollFlags::IN),
                     PollFd::from_borrowed_fd(self.signals.fd(), PollFlags::IN),

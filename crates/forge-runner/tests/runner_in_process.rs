@@ -244,6 +244,42 @@ fn a_kill_queued_without_a_wake_up_is_still_seen_within_a_second() {
 }
 
 #[test]
+fn a_stop_queued_without_a_wake_up_still_ends_a_sleep_within_a_second() {
+    let f = fixture();
+    let (mut store, l) = add_loop(&f, "quietstop", "true", 3600, 0);
+    let handle = run_in_thread(&f, &l);
+    assert!(wait_for(Duration::from_secs(5), || store
+        .get_loop(&l.id)
+        .unwrap()
+        .state
+        == LoopState::Sleeping));
+    // As for the kill above: a long-quiet database the sleeping runner takes as its baseline.
+    backdate(&f.paths.db_path);
+    backdate(&f.paths.db_path.with_file_name("forge.db-wal"));
+    std::thread::sleep(Duration::from_millis(1100));
+    let started = Instant::now();
+    store
+        .enqueue(
+            &l.id,
+            &[Payload::Stop {
+                reason: Some("no wake".into()),
+            }],
+        )
+        .unwrap();
+    let seen = wait_for(Duration::from_secs(3), || handle.is_finished());
+    let elapsed = started.elapsed();
+    if !seen {
+        let current = store.get_loop(&l.id).unwrap();
+        control::kill(&mut store, &f.paths, &current).unwrap();
+    }
+    let end = handle.join().unwrap().unwrap();
+    assert!(seen, "the sleeping runner never noticed the queued stop");
+    assert!(elapsed < Duration::from_secs(1), "stop took {elapsed:?}");
+    assert_eq!(end.state, LoopState::Stopped);
+    assert_eq!(end.reason, "graceful stop requested");
+}
+
+#[test]
 fn stop_while_sleeping_takes_effect_at_once() {
     let f = fixture();
     let (mut store, l) = add_loop(&f, "sleeper", "true", 3600, 0);
