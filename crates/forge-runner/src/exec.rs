@@ -337,10 +337,16 @@ pub(crate) fn execute(
                 stderr = None;
             }
         }
-        if out_ev || err_ev {
+        if read_now > 0 {
             let now = Instant::now();
-            // A big read means the runner, not the harness, is the slower side: read on.
-            if big_pipes && read_now < PIPE_CAPACITY / 4 && (stdout.is_some() || stderr.is_some()) {
+            // A big read means the runner, not the harness, is the slower side: read on. Only
+            // a live writer is worth batching: a pipe that just hung up, or a harness that has
+            // exited, means the rest is (nearly) all there, so drain without pausing.
+            if big_pipes
+                && read_now < PIPE_CAPACITY / 4
+                && status.is_none()
+                && (stdout.is_some() || stderr.is_some())
+            {
                 hold_until = Some(now + read_hold(read_now, now - last_output));
             }
             last_output = now;
@@ -362,6 +368,7 @@ pub(crate) fn execute(
         {
             status = Some(st);
             stdin = None;
+            hold_until = None;
             // End whatever the harness left behind in its group, then drain the pipes.
             if group_exists(pgid) {
                 kill_group(pgid, Signal::TERM);
