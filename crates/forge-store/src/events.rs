@@ -1,5 +1,6 @@
 //! The append-only audit log.
 
+use crate::cached::Cached;
 use forge_core::model::Event;
 use forge_core::time::now_rfc3339;
 use rusqlite::{Transaction, params};
@@ -25,7 +26,7 @@ pub(crate) fn record(
     data: &Value,
 ) -> Result<()> {
     let data_json = (!data.is_null()).then(|| data.to_string());
-    tx.execute(
+    tx.exec_cached(
         "INSERT INTO events (created_at, kind, entity_type, entity_id, data_json) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![now_rfc3339(), kind, entity_type, entity_id, data_json],
     )?;
@@ -47,7 +48,7 @@ impl Store {
     /// Lists events, newest last.
     pub fn list_events(&self, filter: &EventFilter) -> Result<Vec<Event>> {
         let limit = if filter.limit <= 0 { 100 } else { filter.limit };
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn().prepare_cached(
             "SELECT id, created_at, kind, entity_type, entity_id, data_json FROM events
              WHERE (?1 IS NULL OR kind LIKE ?1 || '%') AND (?2 IS NULL OR entity_id = ?2)
                AND (?3 IS NULL OR created_at >= ?3)

@@ -6,6 +6,7 @@
 //! retries when SQLite reports the database busy, so many runners and CLI processes can write
 //! at once without "database is locked" ever reaching a user.
 
+mod cached;
 mod error;
 mod events;
 mod loops;
@@ -69,6 +70,7 @@ impl Store {
 
     fn configure(conn: Connection, busy_timeout_ms: u64) -> Result<Self> {
         conn.busy_timeout(Duration::from_millis(busy_timeout_ms))?;
+        conn.set_prepared_statement_cache_capacity(cached::STATEMENT_CACHE);
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
             retry_busy(|| {

@@ -2,6 +2,7 @@
 //! metadata keys it names, so concurrent writers (runner, `ps` reconciliation, `kill`) never
 //! overwrite each other's fields.
 
+use crate::cached::Cached;
 use std::collections::HashMap;
 
 use forge_core::model::{Loop, LoopState};
@@ -76,7 +77,7 @@ impl Store {
     pub fn insert_loop(&mut self, l: &Loop) -> Result<()> {
         let tags = (!l.tags.is_empty()).then(|| json!(l.tags).to_string());
         self.write(|tx| {
-            tx.execute(
+            tx.exec_cached(
                 &format!("INSERT INTO loops ({LOOP_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"),
                 params![
                     l.id, l.short_id, l.name, l.repo_path, l.base_prompt_path, l.base_prompt_msg,
@@ -100,7 +101,7 @@ impl Store {
     /// Fetches a loop by id.
     pub fn get_loop(&self, id: &str) -> Result<Loop> {
         self.conn()
-            .query_row(
+            .row_cached(
                 &format!("SELECT {LOOP_COLUMNS} FROM loops WHERE id = ?1"),
                 [id],
                 loop_from_row,
@@ -116,7 +117,7 @@ impl Store {
     pub fn loop_name_exists(&self, name: &str) -> Result<bool> {
         Ok(self
             .conn()
-            .query_row("SELECT 1 FROM loops WHERE name = ?1", [name], |_| Ok(()))
+            .row_cached("SELECT 1 FROM loops WHERE name = ?1", [name], |_| Ok(()))
             .optional()?
             .is_some())
     }
@@ -125,7 +126,7 @@ impl Store {
     pub fn short_id_exists(&self, short_id: &str) -> Result<bool> {
         Ok(self
             .conn()
-            .query_row(
+            .row_cached(
                 "SELECT 1 FROM loops WHERE short_id = ?1",
                 [short_id],
                 |_| Ok(()),
@@ -162,7 +163,7 @@ impl Store {
             sql.push(')');
         }
         sql.push_str(" ORDER BY created_at, rowid");
-        let mut stmt = self.conn().prepare(&sql)?;
+        let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), loop_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
@@ -221,7 +222,7 @@ impl Store {
         let state = update.state;
         let last_error = update.last_error.clone().flatten();
         let changed = self.write(|tx| {
-            let n = tx.execute(&sql, params_from_iter(args.iter()))?;
+            let n = tx.exec_cached(&sql, params_from_iter(args.iter()))?;
             if let (true, Some(state)) = (n > 0, state) {
                 record(
                     tx,
@@ -245,7 +246,7 @@ impl Store {
     /// Deletes a loop (its queue, runs and memory cascade).
     pub fn delete_loop(&mut self, id: &str) -> Result<()> {
         self.write(|tx| {
-            let n = tx.execute("DELETE FROM loops WHERE id = ?1", [id])?;
+            let n = tx.exec_cached("DELETE FROM loops WHERE id = ?1", [id])?;
             if n == 0 {
                 return Err(StoreError::NotFound {
                     what: "loop",
@@ -267,7 +268,7 @@ impl Store {
     }
 
     fn counts(&self, sql: &str) -> Result<HashMap<String, i64>> {
-        let mut stmt = self.conn().prepare(sql)?;
+        let mut stmt = self.conn().prepare_cached(sql)?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<HashMap<_, _>>>()?)
     }

@@ -1,5 +1,6 @@
 //! Pools and pool members.
 
+use crate::cached::Cached;
 use forge_core::ids::new_id;
 use forge_core::model::{Pool, PoolMember, Profile};
 use forge_core::time::now_rfc3339;
@@ -33,9 +34,9 @@ impl Store {
             updated_at: now,
         };
         let is_default = self.write(|tx| {
-            let any: i64 = tx.query_row("SELECT COUNT(*) FROM pools", [], |r| r.get(0))?;
+            let any: i64 = tx.row_cached("SELECT COUNT(*) FROM pools", [], |r| r.get(0))?;
             let is_default = any == 0;
-            tx.execute(
+            tx.exec_cached(
                 &format!("INSERT INTO pools ({POOL_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7)"),
                 params![
                     pool.id,
@@ -64,7 +65,7 @@ impl Store {
     /// Finds a pool by name first, then by id.
     pub fn resolve_pool(&self, name_or_id: &str) -> Result<Pool> {
         self.conn()
-            .query_row(
+            .row_cached(
                 &format!("SELECT {POOL_COLUMNS} FROM pools WHERE name = ?1 UNION ALL SELECT {POOL_COLUMNS} FROM pools WHERE id = ?1 LIMIT 1"),
                 [name_or_id],
                 pool_from_row,
@@ -77,7 +78,7 @@ impl Store {
     pub fn default_pool(&self) -> Result<Option<Pool>> {
         Ok(self
             .conn()
-            .query_row(
+            .row_cached(
                 &format!("SELECT {POOL_COLUMNS} FROM pools WHERE is_default = 1 LIMIT 1"),
                 [],
                 pool_from_row,
@@ -89,7 +90,7 @@ impl Store {
     pub fn list_pools(&self) -> Result<Vec<Pool>> {
         let mut stmt = self
             .conn()
-            .prepare(&format!("SELECT {POOL_COLUMNS} FROM pools ORDER BY name"))?;
+            .prepare_cached(&format!("SELECT {POOL_COLUMNS} FROM pools ORDER BY name"))?;
         let rows = stmt.query_map([], pool_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
@@ -97,8 +98,8 @@ impl Store {
     /// Makes `pool_id` the only default pool.
     pub fn set_default_pool(&mut self, pool_id: &str) -> Result<()> {
         self.write(|tx| {
-            tx.execute("UPDATE pools SET is_default = 0 WHERE is_default = 1", [])?;
-            if tx.execute(
+            tx.exec_cached("UPDATE pools SET is_default = 0 WHERE is_default = 1", [])?;
+            if tx.exec_cached(
                 "UPDATE pools SET is_default = 1, updated_at = ?2 WHERE id = ?1",
                 params![pool_id, now_rfc3339()],
             )? == 0
@@ -115,7 +116,7 @@ impl Store {
     /// Deletes a pool (its memberships cascade; loops keep NULL).
     pub fn delete_pool(&mut self, pool_id: &str) -> Result<()> {
         self.write(|tx| {
-            if tx.execute("DELETE FROM pools WHERE id = ?1", [pool_id])? == 0 {
+            if tx.exec_cached("DELETE FROM pools WHERE id = ?1", [pool_id])? == 0 {
                 return Err(StoreError::NotFound {
                     what: "pool",
                     name: pool_id.to_string(),
@@ -128,7 +129,7 @@ impl Store {
     /// Appends a profile to a pool at the next position.
     pub fn add_pool_member(&mut self, pool: &Pool, profile: &Profile) -> Result<PoolMember> {
         self.write(|tx| {
-            let position: i64 = tx.query_row(
+            let position: i64 = tx.row_cached(
                 "SELECT COALESCE(MAX(position), 0) + 1 FROM pool_members WHERE pool_id = ?1",
                 [&pool.id],
                 |r| r.get(0),
@@ -141,7 +142,7 @@ impl Store {
                 position,
                 created_at: now_rfc3339(),
             };
-            tx.execute(
+            tx.exec_cached(
                 "INSERT INTO pool_members (id, pool_id, profile_id, weight, position, created_at) VALUES (?1,?2,?3,?4,?5,?6)",
                 params![member.id, member.pool_id, member.profile_id, member.weight, member.position, member.created_at],
             )
@@ -154,7 +155,7 @@ impl Store {
     /// Removes a profile from a pool.
     pub fn remove_pool_member(&mut self, pool: &Pool, profile: &Profile) -> Result<()> {
         self.write(|tx| {
-            let n = tx.execute(
+            let n = tx.exec_cached(
                 "DELETE FROM pool_members WHERE pool_id = ?1 AND profile_id = ?2",
                 params![pool.id, profile.id],
             )?;
@@ -176,7 +177,7 @@ impl Store {
 
     /// Members of a pool with their profiles, in rotation order.
     pub fn list_pool_members(&self, pool_id: &str) -> Result<Vec<PoolMemberView>> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn().prepare_cached(
             "SELECT id, pool_id, profile_id, weight, position, created_at FROM pool_members
              WHERE pool_id = ?1 ORDER BY position, created_at",
         )?;
@@ -185,7 +186,7 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut views = Vec::with_capacity(members.len());
         for member in members {
-            let profile = self.conn().query_row(
+            let profile = self.conn().row_cached(
                 &format!("SELECT {PROFILE_COLUMNS} FROM profiles WHERE id = ?1"),
                 [&member.profile_id],
                 profile_from_row,
@@ -198,7 +199,7 @@ impl Store {
     /// Stores the shared round-robin cursor of a pool.
     pub fn set_pool_cursor(&mut self, pool_id: &str, last_index: i64) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec_cached(
                 "UPDATE pools SET metadata_json = json_set(COALESCE(metadata_json, '{}'), '$.last_index', ?2) WHERE id = ?1",
                 params![pool_id, last_index],
             )?;

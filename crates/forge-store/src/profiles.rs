@@ -1,5 +1,6 @@
 //! Profile rows.
 
+use crate::cached::Cached;
 use forge_core::model::Profile;
 use forge_core::time::now_rfc3339;
 use rusqlite::{OptionalExtension, params};
@@ -20,7 +21,7 @@ impl Store {
     pub fn insert_profile(&mut self, p: &Profile) -> Result<()> {
         let (args, env) = encode(p);
         self.write(|tx| {
-            tx.execute(
+            tx.exec_cached(
                 &format!("INSERT INTO profiles ({PROFILE_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"),
                 params![
                     p.id, p.name, p.harness, p.auth_kind, p.auth_home, p.prompt_mode.as_str(),
@@ -38,7 +39,7 @@ impl Store {
         let (args, env) = encode(p);
         let n = self.write(|tx| {
             let n = tx
-                .execute(
+                .exec_cached(
                     "UPDATE profiles SET name=?2, harness=?3, auth_kind=?4, auth_home=?5, prompt_mode=?6,
                      command_template=?7, model=?8, extra_args_json=?9, env_json=?10, max_concurrency=?11,
                      cooldown_until=?12, updated_at=?13 WHERE id=?1",
@@ -64,7 +65,7 @@ impl Store {
     /// Fetches a profile by id.
     pub fn get_profile(&self, id: &str) -> Result<Profile> {
         self.conn()
-            .query_row(
+            .row_cached(
                 &format!("SELECT {PROFILE_COLUMNS} FROM profiles WHERE id = ?1"),
                 [id],
                 profile_from_row,
@@ -80,7 +81,7 @@ impl Store {
     pub fn resolve_profile(&self, name_or_id: &str) -> Result<Profile> {
         let found = self
             .conn()
-            .query_row(
+            .row_cached(
                 &format!("SELECT {PROFILE_COLUMNS} FROM profiles WHERE name = ?1 UNION ALL SELECT {PROFILE_COLUMNS} FROM profiles WHERE id = ?1 LIMIT 1"),
                 [name_or_id],
                 profile_from_row,
@@ -94,7 +95,7 @@ impl Store {
 
     /// Lists profiles by name.
     pub fn list_profiles(&self) -> Result<Vec<Profile>> {
-        let mut stmt = self.conn().prepare(&format!(
+        let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {PROFILE_COLUMNS} FROM profiles ORDER BY name"
         ))?;
         let rows = stmt.query_map([], profile_from_row)?;
@@ -104,7 +105,7 @@ impl Store {
     /// Deletes a profile (pool memberships cascade; loops and runs keep NULL).
     pub fn delete_profile(&mut self, id: &str) -> Result<()> {
         self.write(|tx| {
-            if tx.execute("DELETE FROM profiles WHERE id = ?1", [id])? == 0 {
+            if tx.exec_cached("DELETE FROM profiles WHERE id = ?1", [id])? == 0 {
                 return Err(StoreError::NotFound {
                     what: "profile",
                     name: id.to_string(),
@@ -117,7 +118,7 @@ impl Store {
     /// Sets or clears a profile's cooldown, recording why.
     pub fn set_cooldown(&mut self, id: &str, until: Option<&str>, reason: &str) -> Result<()> {
         self.write(|tx| {
-            let n = tx.execute(
+            let n = tx.exec_cached(
                 "UPDATE profiles SET cooldown_until = ?2, updated_at = ?3 WHERE id = ?1",
                 params![id, until, now_rfc3339()],
             )?;
@@ -144,7 +145,7 @@ impl Store {
 
     /// Number of runs started with this profile at or after `since` (RFC 3339), across all loops.
     pub fn count_runs_started_since(&self, profile_id: &str, since: &str) -> Result<i64> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row_cached(
             "SELECT COUNT(*) FROM loop_runs WHERE profile_id = ?1 AND started_at >= ?2",
             params![profile_id, since],
             |r| r.get(0),
@@ -153,7 +154,7 @@ impl Store {
 
     /// Number of runs currently `running` with this profile, across all loops.
     pub fn count_running_by_profile(&self, profile_id: &str) -> Result<i64> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row_cached(
             "SELECT COUNT(*) FROM loop_runs WHERE profile_id = ?1 AND status = 'running'",
             [profile_id],
             |r| r.get(0),

@@ -1,5 +1,6 @@
 //! Operator queue items.
 
+use crate::cached::Cached;
 use forge_core::ids::new_id;
 use forge_core::model::{QueueItem, QueueItemStatus, QueueItemType};
 use forge_core::queue::Payload;
@@ -28,7 +29,7 @@ impl Store {
             })?;
         }
         self.write(|tx| {
-            let base: i64 = tx.query_row(
+            let base: i64 = tx.row_cached(
                 "SELECT COALESCE(MAX(position), 0) FROM loop_queue_items WHERE loop_id = ?1",
                 [loop_id],
                 |r| r.get(0),
@@ -49,7 +50,7 @@ impl Store {
                     completed_at: None,
                     error_message: None,
                 };
-                tx.execute(
+                tx.exec_cached(
                     "INSERT INTO loop_queue_items (id, loop_id, type, position, status, attempts, payload_json, created_at)
                      VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6)",
                     params![item.id, loop_id, item.item_type.as_str(), item.position, item.payload.to_string(), item.created_at],
@@ -99,7 +100,7 @@ impl Store {
             .join(",");
         Ok(self
             .conn()
-            .query_row(
+            .row_cached(
                 &format!("SELECT 1 FROM loop_queue_items WHERE loop_id = ?1 AND status = 'pending' AND type IN ({list}) LIMIT 1"),
                 [loop_id],
                 |_| Ok(()),
@@ -121,7 +122,7 @@ impl Store {
         self.write(|tx| {
             let now = now_rfc3339();
             for id in ids {
-                tx.execute(
+                tx.exec_cached(
                     "UPDATE loop_queue_items SET status = ?2, error_message = ?3, completed_at = ?4 WHERE id = ?1 AND status = 'pending'",
                     params![id, status.as_str(), note, now],
                 )?;
@@ -133,7 +134,7 @@ impl Store {
     /// Deletes a loop's pending items; returns how many.
     pub fn clear_pending(&mut self, loop_id: &str) -> Result<usize> {
         self.write(|tx| {
-            let n = tx.execute(
+            let n = tx.exec_cached(
                 "DELETE FROM loop_queue_items WHERE loop_id = ?1 AND status = 'pending'",
                 [loop_id],
             )?;
@@ -151,7 +152,7 @@ impl Store {
     /// Deletes one item of a loop.
     pub fn remove_item(&mut self, loop_id: &str, item_id: &str) -> Result<()> {
         self.write(|tx| {
-            let n = tx.execute(
+            let n = tx.exec_cached(
                 "DELETE FROM loop_queue_items WHERE loop_id = ?1 AND id = ?2",
                 params![loop_id, item_id],
             )?;
@@ -189,13 +190,13 @@ impl Store {
             MoveTarget::Back => order.push(moved),
         }
         self.write(|tx| {
-            let base: i64 = tx.query_row(
+            let base: i64 = tx.row_cached(
                 "SELECT COALESCE(MAX(position), 0) FROM loop_queue_items WHERE loop_id = ?1 AND status != 'pending'",
                 [loop_id],
                 |r| r.get(0),
             )?;
             for (i, id) in order.iter().enumerate() {
-                tx.execute("UPDATE loop_queue_items SET position = ?2 WHERE id = ?1", params![id, base + i as i64 + 1])?;
+                tx.exec_cached("UPDATE loop_queue_items SET position = ?2 WHERE id = ?1", params![id, base + i as i64 + 1])?;
             }
             Ok(())
         })

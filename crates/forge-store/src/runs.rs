@@ -1,5 +1,6 @@
 //! Run rows: one per harness execution.
 
+use crate::cached::Cached;
 use forge_core::model::{LoopRun, RunStatus};
 use forge_core::time::now_rfc3339;
 use rusqlite::{OptionalExtension, params};
@@ -97,7 +98,7 @@ impl Store {
     ) -> Result<bool> {
         self.write(|tx| {
             if let (Some(profile_id), true) = (&run.profile_id, max_concurrency > 0) {
-                let running: i64 = tx.query_row(
+                let running: i64 = tx.row_cached(
                     "SELECT COUNT(*) FROM loop_runs WHERE profile_id = ?1 AND status = 'running'",
                     [profile_id],
                     |r| r.get(0),
@@ -107,7 +108,7 @@ impl Store {
                 }
             }
             if let (Some(profile_id), Some((since, limit))) = (&run.profile_id, start_limit) {
-                let started: i64 = tx.query_row(
+                let started: i64 = tx.row_cached(
                     "SELECT COUNT(*) FROM loop_runs WHERE profile_id = ?1 AND started_at >= ?2",
                     params![profile_id, since],
                     |r| r.get(0),
@@ -116,7 +117,7 @@ impl Store {
                     return Ok(false);
                 }
             }
-            tx.execute(
+            tx.exec_cached(
                 &format!("INSERT INTO loop_runs ({RUN_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"),
                 params![
                     run.id, run.loop_id, run.profile_id, run.status.as_str(), run.prompt_source,
@@ -132,7 +133,7 @@ impl Store {
     /// Records the harness process group of a running run.
     pub fn set_run_pgid(&mut self, run_id: &str, pgid: i64) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec_cached(
                 "UPDATE loop_runs SET harness_pgid = ?2 WHERE id = ?1",
                 params![run_id, pgid],
             )?;
@@ -146,7 +147,7 @@ impl Store {
         self.write(|tx| {
             let u = finish.usage.clone().unwrap_or_default();
             let has_usage = finish.usage.is_some();
-            let n = tx.execute(
+            let n = tx.exec_cached(
                 "UPDATE loop_runs SET status = ?2, exit_code = ?3, output_tail = ?4, finished_at = ?5,
                  harness_pgid = NULL, outcome = ?7,
                  input_tokens = CASE WHEN ?8 THEN ?9 END, output_tokens = CASE WHEN ?8 THEN ?10 END,
@@ -163,7 +164,7 @@ impl Store {
                 ],
             )?;
             if n > 0 {
-                let loop_id: String = tx.query_row("SELECT loop_id FROM loop_runs WHERE id = ?1", [run_id], |r| r.get(0))?;
+                let loop_id: String = tx.row_cached("SELECT loop_id FROM loop_runs WHERE id = ?1", [run_id], |r| r.get(0))?;
                 record(tx, "run.finished", "loop", &loop_id, &json!({ "run": run_id, "status": finish.status.as_str(), "exit_code": finish.exit_code }))?;
             }
             Ok(n > 0)
@@ -172,7 +173,7 @@ impl Store {
 
     /// Token and cost totals per loop (loops without accounted runs are absent).
     pub fn usage_totals(&self) -> Result<std::collections::HashMap<String, UsageTotals>> {
-        let mut stmt = self.conn().prepare(&format!(
+        let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT r.loop_id, {SUM_USAGE} FROM loop_runs r
              WHERE r.input_tokens IS NOT NULL GROUP BY r.loop_id"
         ))?;
@@ -193,7 +194,7 @@ impl Store {
             }
             UsageGroup::Day => "substr(r.started_at, 1, 10)",
         };
-        let mut stmt = self.conn().prepare(&format!(
+        let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {key} AS k, COUNT(*), {SUM_USAGE}
              FROM loop_runs r LEFT JOIN loops l ON l.id = r.loop_id LEFT JOIN profiles p ON p.id = r.profile_id
              WHERE (?1 IS NULL OR r.started_at >= ?1)
@@ -211,7 +212,7 @@ impl Store {
 
     /// Token and cost totals of one loop's runs.
     pub fn loop_usage_totals(&self, loop_id: &str) -> Result<UsageTotals> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row_cached(
             &format!(
                 "SELECT {SUM_USAGE} FROM loop_runs r WHERE r.loop_id = ?1 AND r.input_tokens IS NOT NULL"
             ),
@@ -227,7 +228,7 @@ impl Store {
         outcome: &str,
         since: &str,
     ) -> Result<i64> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row_cached(
             "SELECT COUNT(*) FROM loop_runs WHERE profile_id = ?1 AND outcome = ?2 AND started_at >= ?3",
             params![profile_id, outcome, since],
             |r| r.get(0),
@@ -237,7 +238,7 @@ impl Store {
     /// Fetches a run by id.
     pub fn get_run(&self, run_id: &str) -> Result<LoopRun> {
         self.conn()
-            .query_row(
+            .row_cached(
                 &format!("SELECT {RUN_COLUMNS} FROM loop_runs WHERE id = ?1"),
                 [run_id],
                 run_from_row,
@@ -251,7 +252,7 @@ impl Store {
 
     /// Runs of a loop, newest first (`limit` ≤ 0 = all).
     pub fn list_runs(&self, loop_id: &str, limit: i64) -> Result<Vec<LoopRun>> {
-        let mut stmt = self.conn().prepare(&format!(
+        let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {RUN_COLUMNS} FROM loop_runs WHERE loop_id = ?1 ORDER BY started_at DESC, rowid DESC LIMIT ?2"
         ))?;
         let rows = stmt.query_map(
@@ -263,7 +264,7 @@ impl Store {
 
     /// Runs of a loop still marked `running`.
     pub fn running_runs(&self, loop_id: &str) -> Result<Vec<LoopRun>> {
-        let mut stmt = self.conn().prepare(&format!(
+        let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {RUN_COLUMNS} FROM loop_runs WHERE loop_id = ?1 AND status = 'running'"
         ))?;
         let rows = stmt.query_map([loop_id], run_from_row)?;
