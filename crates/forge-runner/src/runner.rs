@@ -9,7 +9,7 @@ use forge_core::queue::{OperatorMessage, QueuePlan, build_plan};
 use forge_core::slug::slugify;
 use forge_core::stop::{Phase, StopState};
 use forge_core::time::now_rfc3339;
-use forge_store::{ChangeStamp, LoopUpdate, Store, StoreError};
+use forge_store::{LoopUpdate, ReadGate, Store, StoreError};
 use jiff::Timestamp;
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use serde_json::json;
@@ -384,29 +384,25 @@ impl<'p> Runner<'p> {
         if steer_ends {
             watched.push(QueueItemType::SteerMessage);
         }
-        let mut read_at: Option<ChangeStamp> = None;
-        let mut woke = true;
+        let mut gate = ReadGate::default();
+        let mut woke = false;
         let mut trimmed = false;
         loop {
             if let Some(sig) = self.signals.received() {
                 return Ok(Woken::Signal(sig));
             }
-            let stamp = self.store.change_stamp();
-            let unchanged = matches!((&read_at, &stamp),
-                (Some(before), Some(now)) if before.settled() && before.same_files(now));
-            if woke || !unchanged {
-                read_at = stamp;
-                if self.store.has_pending(&self.loop_id, &watched)? {
-                    let steer_only = !self.store.has_pending(
-                        &self.loop_id,
-                        &[QueueItemType::StopGraceful, QueueItemType::KillNow],
-                    )?;
-                    return Ok(if steer_only {
-                        Woken::Steer
-                    } else {
-                        Woken::Control
-                    });
-                }
+            if gate.should_read(&self.store, woke)
+                && self.store.has_pending(&self.loop_id, &watched)?
+            {
+                let steer_only = !self.store.has_pending(
+                    &self.loop_id,
+                    &[QueueItemType::StopGraceful, QueueItemType::KillNow],
+                )?;
+                return Ok(if steer_only {
+                    Woken::Steer
+                } else {
+                    Woken::Control
+                });
             }
             let now = Instant::now();
             if now >= deadline {

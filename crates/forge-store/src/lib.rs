@@ -31,7 +31,7 @@ pub use loops::{LoopFilter, LoopUpdate};
 pub use pools::PoolMemberView;
 pub use queue::MoveTarget;
 pub use runs::{RunFinish, RunUsage, UsageGroup, UsageRow, UsageTotals};
-pub use stamp::{ChangeStamp, SETTLE};
+pub use stamp::{ChangeStamp, ReadGate, SETTLE};
 
 /// Result type of store operations.
 pub type Result<T> = std::result::Result<T, StoreError>;

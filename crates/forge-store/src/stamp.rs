@@ -1,9 +1,10 @@
 //! A cheap "has anyone written to the database?" test that runs no SQL.
 //!
 //! Every commit changes the database file or, in WAL mode, its `-wal` file (size, modification
-//! time or, after a checkpoint reset, both). A runner waiting on a harness compares
-//! [`ChangeStamp`]s taken with two `stat` calls instead of querying the queue on every tick,
-//! which keeps SQLite's code out of its working set and its CPU use near zero.
+//! time or, after a checkpoint reset, both). A runner waiting on a harness or sleeping compares
+//! [`ChangeStamp`]s taken with two `stat` calls (through a [`ReadGate`]) instead of querying the
+//! queue on every tick, which keeps SQLite's code out of its working set and its CPU use near
+//! zero.
 //!
 //! File times come from a coarse clock: two writes within one clock tick can leave the time
 //! unchanged. So an unchanged stamp is only conclusive when the files were already older than
@@ -62,6 +63,28 @@ impl ChangeStamp {
     /// True if `later` shows the same files, unchanged (time of stamping aside).
     pub fn same_files(&self, later: &ChangeStamp) -> bool {
         self.files == later.files
+    }
+}
+
+/// Decides, for a poller that re-reads the database on every tick, which ticks may skip the read:
+/// those that were not woken and find the files unchanged (and settled) since the last read.
+#[derive(Debug, Default)]
+pub struct ReadGate {
+    read_at: Option<ChangeStamp>,
+}
+
+impl ReadGate {
+    /// Whether to read now: when `woken`, on the first call, or when someone may have written
+    /// since the last read. Answering yes records the files' stamp as that of this read.
+    pub fn should_read(&mut self, store: &Store, woken: bool) -> bool {
+        let now = store.change_stamp();
+        let unchanged = matches!((&self.read_at, &now),
+            (Some(before), Some(now)) if before.settled() && before.same_files(now));
+        if !woken && unchanged {
+            return false;
+        }
+        self.read_at = now;
+        true
     }
 }
 

@@ -11,7 +11,7 @@ use forge_core::selection::{Candidate, Selection, ramping, select_pinned, select
 use forge_core::stop::{JUDGE_INSTRUCTION, QualStop};
 use forge_core::time::now_rfc3339;
 use forge_harness::{CommandInput, PromptDelivery, build_command};
-use forge_store::{ChangeStamp, RunFinish, Store, StoreError};
+use forge_store::{ReadGate, RunFinish, Store, StoreError};
 use jiff::Timestamp;
 use serde_json::{Map, json};
 
@@ -49,8 +49,8 @@ struct Hooks<'s> {
     loop_id: &'s str,
     run_id: &'s str,
     consumed: &'s [String],
-    /// The database's files when the queue was last read.
-    read_at: Option<ChangeStamp>,
+    /// Skips queue reads while the database is unchanged.
+    gate: ReadGate,
 }
 
 impl RunHooks for Hooks<'_> {
@@ -61,14 +61,9 @@ impl RunHooks for Hooks<'_> {
     fn check(&mut self, woken: bool) -> Option<Interrupt> {
         // Unwoken checks read the queue only if someone may have written to the database since
         // the last read: two `stat` calls instead of a query on every tick.
-        let now = self.store.change_stamp();
-        if let (false, Some(before), Some(now)) = (woken, &self.read_at, &now)
-            && before.settled()
-            && before.same_files(now)
-        {
+        if !self.gate.should_read(self.store, woken) {
             return None;
         }
-        self.read_at = now;
         let pending = self.store.pending_items(self.loop_id).ok()?;
         let item = pending
             .iter()
@@ -319,7 +314,7 @@ impl Runner<'_> {
                 loop_id: &l.id,
                 run_id: &run_id,
                 consumed: &plan.consumed_ids,
-                read_at: None,
+                gate: ReadGate::default(),
             };
             let mut waiters = Waiters {
                 wake: &mut self.wake,
