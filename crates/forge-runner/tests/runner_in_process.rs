@@ -207,35 +207,49 @@ fn backdate(path: &Path) {
     }
 }
 
+/// Makes the database look long quiet, lets the runner take that as its baseline for `settle`,
+/// then queues `payload` the way another process would without waking the runner. Returns
+/// whether the runner ended within 3 s, how long after the enqueue it was seen to, and how it
+/// ended (a runner that never noticed is killed the normal way first, so none is left behind).
+fn enqueue_unwoken(
+    f: &Fixture,
+    store: &mut Store,
+    l: &Loop,
+    handle: std::thread::JoinHandle<Result<forge_runner::RunEnd, forge_runner::RunnerError>>,
+    settle: Duration,
+    payload: Payload,
+) -> (bool, Duration, forge_runner::RunEnd) {
+    backdate(&f.paths.db_path);
+    backdate(&f.paths.db_path.with_file_name("forge.db-wal"));
+    std::thread::sleep(settle);
+    let started = Instant::now();
+    store.enqueue(&l.id, &[payload]).unwrap();
+    let seen = wait_for(Duration::from_secs(3), || handle.is_finished());
+    let elapsed = started.elapsed();
+    if !seen {
+        let current = store.get_loop(&l.id).unwrap();
+        control::kill(store, &f.paths, &current).unwrap();
+    }
+    (seen, elapsed, handle.join().unwrap().unwrap())
+}
+
 #[test]
 fn a_kill_queued_without_a_wake_up_is_still_seen_within_a_second() {
     let f = fixture();
     let (mut store, l) = add_loop(&f, "quietkill", "sleep 600", 0, 0);
     let handle = run_in_thread(&f, &l);
     wait_for_harness(&store, &l);
-    // Make the database look long quiet, then give the runner a few ticks to take that as its
-    // baseline, so it stops querying the queue and relies on the files' stamps.
-    backdate(&f.paths.db_path);
-    backdate(&f.paths.db_path.with_file_name("forge.db-wal"));
-    std::thread::sleep(Duration::from_millis(600));
-    // Another process queues a kill and never wakes the runner.
-    let started = Instant::now();
-    store
-        .enqueue(
-            &l.id,
-            &[Payload::Kill {
-                reason: Some("no wake".into()),
-            }],
-        )
-        .unwrap();
-    let seen = wait_for(Duration::from_secs(3), || handle.is_finished());
-    let elapsed = started.elapsed();
-    if !seen {
-        // Do not leave the runner behind: kill it the normal way, then fail.
-        let current = store.get_loop(&l.id).unwrap();
-        control::kill(&mut store, &f.paths, &current).unwrap();
-    }
-    let end = handle.join().unwrap().unwrap();
+    // Give the runner a few ticks to take the quiet database as its baseline.
+    let (seen, elapsed, end) = enqueue_unwoken(
+        &f,
+        &mut store,
+        &l,
+        handle,
+        Duration::from_millis(600),
+        Payload::Kill {
+            reason: Some("no wake".into()),
+        },
+    );
     assert!(seen, "the runner never noticed the queued kill");
     assert!(elapsed < Duration::from_secs(1), "kill took {elapsed:?}");
     assert_eq!(end.state, LoopState::Stopped);
@@ -253,26 +267,17 @@ fn a_stop_queued_without_a_wake_up_still_ends_a_sleep_within_a_second() {
         .unwrap()
         .state
         == LoopState::Sleeping));
-    // As for the kill above: a long-quiet database the sleeping runner takes as its baseline.
-    backdate(&f.paths.db_path);
-    backdate(&f.paths.db_path.with_file_name("forge.db-wal"));
-    std::thread::sleep(Duration::from_millis(1100));
-    let started = Instant::now();
-    store
-        .enqueue(
-            &l.id,
-            &[Payload::Stop {
-                reason: Some("no wake".into()),
-            }],
-        )
-        .unwrap();
-    let seen = wait_for(Duration::from_secs(3), || handle.is_finished());
-    let elapsed = started.elapsed();
-    if !seen {
-        let current = store.get_loop(&l.id).unwrap();
-        control::kill(&mut store, &f.paths, &current).unwrap();
-    }
-    let end = handle.join().unwrap().unwrap();
+    // The sleeping runner checks every 500 ms: a second covers two checks.
+    let (seen, elapsed, end) = enqueue_unwoken(
+        &f,
+        &mut store,
+        &l,
+        handle,
+        Duration::from_millis(1100),
+        Payload::Stop {
+            reason: Some("no wake".into()),
+        },
+    );
     assert!(seen, "the sleeping runner never noticed the queued stop");
     assert!(elapsed < Duration::from_secs(1), "stop took {elapsed:?}");
     assert_eq!(end.state, LoopState::Stopped);
