@@ -11,6 +11,7 @@ use rustix::process::{Pid, Signal, kill_process, kill_process_group};
 use serde_json::{Map, json};
 
 use crate::RunnerError;
+use crate::exec::group_exists;
 use crate::lock::{lock_holder_pid, runner_alive};
 use crate::paths::RunnerPaths;
 use crate::wake::wake;
@@ -172,10 +173,7 @@ fn kill_orphan_group(pgid: i32, run_id: &str) {
     let Some(pid) = Pid::from_raw(pgid) else {
         return;
     };
-    if rustix::process::test_kill_process_group(pid).is_err() {
-        return;
-    }
-    if !group_belongs_to_run(pgid, run_id) {
+    if !group_exists(pgid) || !group_belongs_to_run(pgid, run_id) {
         return;
     }
     let _ = kill_process_group(pid, Signal::KILL);
@@ -233,5 +231,5 @@ fn group_belongs_to_run(_pgid: i32, _run_id: &str) -> bool {
 
 #[cfg(not(target_os = "linux"))]
 fn group_still_running(pgid: i32) -> bool {
-    Pid::from_raw(pgid).is_some_and(|p| rustix::process::test_kill_process_group(p).is_ok())
+    group_exists(pgid)
 }

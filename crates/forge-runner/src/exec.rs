@@ -153,7 +153,8 @@ fn kill_group(pgid: i32, signal: Signal) {
     }
 }
 
-fn group_exists(pgid: i32) -> bool {
+/// Whether any process (zombies included) still has process group `pgid`.
+pub(crate) fn group_exists(pgid: i32) -> bool {
     Pid::from_raw(pgid).is_some_and(|pid| rustix::process::test_kill_process_group(pid).is_ok())
 }
 
