@@ -68,6 +68,14 @@ fn claude_profile(env: &TestEnv, name: &str, provider: &MockProvider) {
     .success();
 }
 
+/// Pool `agents` of Claude profile `cc` (on `anthropic`) then Codex profile `cx` (on `openai`).
+fn claude_and_codex_pool(env: &TestEnv, anthropic: &MockProvider, openai: &MockProvider) {
+    claude_profile(env, "cc", anthropic);
+    codex_profile(env, "cx", openai);
+    env.forge(&["pool", "create", "agents"]).success();
+    env.forge(&["pool", "add", "agents", "cc", "cx"]).success();
+}
+
 fn codex_profile(env: &TestEnv, name: &str, provider: &MockProvider) {
     let home = env.root().join("codex-home");
     std::fs::create_dir_all(&home).unwrap();
@@ -206,10 +214,7 @@ fn a_rate_limited_claude_profile_fails_over_to_codex_in_the_same_pool() {
         Turn::text("Edited hello.txt.").with_usage(TokenUsage::new(150, 12).cached(3000, 0)),
     ]))
     .unwrap();
-    claude_profile(&env, "cc", &limited);
-    codex_profile(&env, "cx", &openai);
-    env.forge(&["pool", "create", "agents"]).success();
-    env.forge(&["pool", "add", "agents", "cc", "cx"]).success();
+    claude_and_codex_pool(&env, &limited, &openai);
     env.forge(&[
         "up",
         "--pool",
@@ -403,10 +408,7 @@ fn a_claude_profile_is_used_again_once_its_rate_limit_lifts() {
             .collect(),
     ))
     .unwrap();
-    claude_profile(&env, "cc", &limited);
-    codex_profile(&env, "cx", &openai);
-    env.forge(&["pool", "create", "agents"]).success();
-    env.forge(&["pool", "add", "agents", "cc", "cx"]).success();
+    claude_and_codex_pool(&env, &limited, &openai);
     env.forge(&[
         "up",
         "--pool",
