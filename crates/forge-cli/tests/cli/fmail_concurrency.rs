@@ -8,12 +8,10 @@
     clippy::panic
 )]
 
-mod fmail_support;
-
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use fmail_support::{Sandbox, Streaming, json_files, json_lines};
+use crate::fmail_support::{Sandbox, Streaming, json_files, json_lines};
 use serde_json::Value;
 
 const WRITERS: usize = 20;
@@ -141,7 +139,7 @@ fn concurrent_writers_are_seen_exactly_once_by_watchers_and_log() {
                 let mut sent = Vec::new();
                 for i in 0..PER_WRITER {
                     let target = if i % 2 == 0 { "load" } else { "@hub" };
-                    let out = std::process::Command::new(fmail_support::FMAIL)
+                    let out = std::process::Command::new(crate::fmail_support::FMAIL)
                         .env_clear()
                         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
                         .env("HOME", &home)

@@ -3,9 +3,9 @@
 //! `clean`, `run`, loop references and the JSON shapes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod cli_support;
-
-use cli_support::{env, fail, insert_loop, loop_row, ok, ps, setup_pool, wait_state, wait_stopped};
+use crate::cli_support::{
+    env, fail, insert_loop, loop_row, ok, ps, setup_pool, wait_state, wait_stopped,
+};
 use serde_json::json;
 
 #[test]

@@ -2,9 +2,7 @@
 //! pool create/add/rm/ls/show/set-default, human and JSON, with their validation errors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod cli_support;
-
-use cli_support::{env, fail, ok, squash};
+use crate::cli_support::{env, fail, ok, squash};
 use serde_json::json;
 
 #[test]
@@ -445,7 +443,7 @@ fn pools() {
         fail(&env, &["pool", "rm", "main"]).1,
         "Error: pool \"main\" is used by 1 loop(s); use --force to remove anyway\n"
     );
-    cli_support::wait_stopped(&env, "l1");
+    crate::cli_support::wait_stopped(&env, "l1");
     assert_eq!(
         ok(&env, &["pool", "rm", "main", "--force", "--json"]).json(),
         json!({"deleted": true, "pool": "main"})

@@ -1,9 +1,7 @@
 //! Configuration, init, status, completion and version as a user sees them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod cli_support;
-
-use cli_support::{env, fail, ok, squash};
+use crate::cli_support::{env, fail, ok, squash};
 use serde_json::json;
 
 #[test]
@@ -195,7 +193,7 @@ fn init_scaffolds_the_repo() {
     );
     assert_eq!(ok(&env, &["init", "--quiet"]).stdout, "");
     // --help has no side effects.
-    let fresh = cli_support::env();
+    let fresh = crate::cli_support::env();
     ok(&fresh, &["init", "--help"]);
     assert!(!fresh.repo().join(".forge").exists());
 }
@@ -221,7 +219,7 @@ fn status_completion_version() {
         );
     }
     assert_eq!(env.forge(&["completion", "tcsh"]).code, 2);
-    let fresh = cli_support::env();
+    let fresh = crate::cli_support::env();
     let v = ok(&fresh, &["--version"]).stdout;
     assert_eq!(
         v,

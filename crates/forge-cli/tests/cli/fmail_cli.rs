@@ -7,13 +7,11 @@
     clippy::panic
 )]
 
-mod fmail_support;
-
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use fmail_support::{Sandbox, json_lines};
+use crate::fmail_support::{Sandbox, json_lines};
 use serde_json::Value;
 
 fn stderr(out: &std::process::Output) -> String {

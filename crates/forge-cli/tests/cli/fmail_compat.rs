@@ -8,12 +8,10 @@
     clippy::panic
 )]
 
-mod fmail_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use fmail_support::{Sandbox, json_lines};
+use crate::fmail_support::{Sandbox, json_lines};
 use serde_json::Value;
 
 /// Writes a file the way the reference does (Go `json.MarshalIndent`, 2-space indent, no newline).

@@ -3,9 +3,7 @@
 //! unknown names, repo > user > built-in precedence, step order).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod cli_support;
-
-use cli_support::{env, fail, insert_loop, ok};
+use crate::cli_support::{env, fail, insert_loop, ok};
 use forge_testkit::TestEnv;
 use serde_json::{Value, json};
 

@@ -3,9 +3,7 @@
 //! and memory set by the harness showing up in the next prompt's Loop Context block.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod cli_support;
-
-use cli_support::{env, fail, insert_loop, ok, wait_stopped};
+use crate::cli_support::{env, fail, insert_loop, ok, wait_stopped};
 use serde_json::json;
 
 const NO_LOOP: &str = "Error: loop required (pass --loop or set FORGE_LOOP_ID)\nHint: Inside a loop FORGE_LOOP_ID is set for you; outside, pass --loop <name>.\n";

@@ -457,7 +457,7 @@ fn qualitative_continue_and_invalid_verdicts() {
     assert_eq!((runs, err.as_str()), (4, "max iterations reached (4)"));
     assert!(log.contains("qual stop signaled continue (1)"), "{log}");
 
-    let env = crate::env();
+    let env = self::env();
     profile(&env, &JUDGE.replace("VERDICT", "I think so"));
     let (runs, err, log, _) = run_to_stop(
         &env,
