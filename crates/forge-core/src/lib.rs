@@ -18,5 +18,6 @@ pub mod redact;
 pub mod selection;
 pub mod slug;
 pub mod stop;
+pub mod supervise;
 pub mod tail;
 pub mod time;
