@@ -178,11 +178,9 @@ fn runner_memory(env: &Env, profile: &str, phase: Phase) -> Memory {
             std::thread::sleep(Duration::from_millis(10));
         };
         let pid: i32 = conn
-            .query_row(
-                "SELECT json_extract(metadata_json, '$.pid') FROM loops WHERE name = 'rss'",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT runner_pid FROM loops WHERE name = 'rss'", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         let mib = |key: &str| vm_kib(pid, key).unwrap() as f64 / 1024.0;
         std::thread::sleep(Duration::from_millis(500).saturating_sub(started.elapsed()));

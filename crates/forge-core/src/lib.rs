@@ -6,6 +6,7 @@
 //! matching. It has no SQLite, no argument parsing and no process spawning, so every rule here
 //! is unit-tested directly.
 
+pub mod config;
 pub mod duration;
 pub mod ids;
 pub mod ledger;

@@ -101,23 +101,9 @@ mod tests {
             short_id: short.into(),
             name: name.into(),
             repo_path: "/r".into(),
-            base_prompt_path: None,
-            base_prompt_msg: None,
             interval_seconds: 30,
-            max_iterations: 0,
-            max_runtime_seconds: 0,
-            pool_id: None,
-            profile_id: None,
             state: LoopState::Stopped,
-            last_run_at: None,
-            last_exit_code: None,
-            last_error: None,
-            log_path: None,
-            ledger_path: None,
-            tags: vec![],
-            metadata: Default::default(),
-            created_at: String::new(),
-            updated_at: String::new(),
+            ..Loop::default()
         }
     }
 

@@ -4,11 +4,11 @@
 //! databases' vocabularies; optional fields are omitted from JSON when empty.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::stop::{Guards, StopConfig, StopState};
 
 /// Declares a string-backed enum with `as_str`, `Display`, `FromStr` and serde support.
 macro_rules! string_enum {
@@ -29,13 +29,13 @@ macro_rules! string_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
+        impl ::std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s.trim() {
@@ -50,8 +50,11 @@ macro_rules! string_enum {
     };
 }
 
+pub(crate) use string_enum;
+
 string_enum!(
     /// Where a loop is in its life.
+    #[derive(Default)]
     LoopState {
         /// A harness is running (or about to).
         Running => "running",
@@ -59,6 +62,7 @@ string_enum!(
         Sleeping => "sleeping",
         /// No profile is available; `wait_until` says until when.
         Waiting => "waiting",
+        #[default]
         /// No runner: created, stopped, killed, finished, or its runner died.
         Stopped => "stopped",
         /// The runner hit an internal error; `last_error` says which.
@@ -141,8 +145,72 @@ fn is_zero(value: &i64) -> bool {
     *value == 0
 }
 
+string_enum!(
+    /// Who started a loop's runner.
+    RunnerOwner {
+        /// `forge up`/`resume` started it detached on this machine.
+        Local => "local",
+        /// The `forged` daemon owns it.
+        Daemon => "daemon",
+    }
+);
+
+string_enum!(
+    /// What a runner's auxiliary child process (not a harness run) is doing.
+    JobKind {
+        /// A `--quantitative-stop-cmd` check.
+        QuantCheck => "quant_check",
+        /// A git command (ledger summary, progress fingerprint).
+        Git => "git",
+    }
+);
+
+/// A runner's auxiliary child, recorded while it runs so that a runner that died can have it
+/// ended by the next reconciliation. `token` is in the child's environment as `FORGE_JOB_ID`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildJob {
+    pub kind: JobKind,
+    pub token: String,
+    /// Its process group, once started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pgid: Option<i64>,
+}
+
+/// What the loop's current (or last) runner recorded about itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunnerState {
+    /// The runner's process id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i64>,
+    /// When the runner started (RFC 3339); `--max-runtime` counts from here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// Harness runs since the runner started.
+    #[serde(default)]
+    pub iteration_count: i64,
+    /// Until when the loop waits for a profile, while `waiting`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_until: Option<String>,
+    /// Since when the loop waits for a busy profile (waiters get slots in this order).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<String>,
+    /// Who started the runner.
+    #[serde(rename = "runner_owner", skip_serializing_if = "Option::is_none")]
+    pub owner: Option<RunnerOwner>,
+    /// The daemon's id for the runner (daemon-owned runners).
+    #[serde(rename = "runner_instance_id", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    /// When reconciliation found the runner dead, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconciled_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconcile_reason: Option<String>,
+}
+
 /// One loop row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Print it with [`Loop::to_json`], which puts the runner state, stop rules, guards and
+/// counters under `metadata`, where the reference prints them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Loop {
     pub id: String,
     pub short_id: String,
@@ -174,39 +242,109 @@ pub struct Loop {
     pub ledger_path: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tags: Vec<String>,
-    #[serde(skip_serializing_if = "Map::is_empty", default)]
-    pub metadata: Map<String, Value>,
+    /// What the runner recorded about itself.
+    #[serde(skip)]
+    pub runner: RunnerState,
+    /// The runner's auxiliary child, while one runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<ChildJob>,
+    /// Smart-stop rules.
+    #[serde(skip)]
+    pub stop_rules: StopConfig,
+    /// Run timeouts and spend budgets.
+    #[serde(skip)]
+    pub guards: Guards,
+    /// Smart-stop counters of the current runner.
+    #[serde(skip)]
+    pub stop_state: StopState,
+    /// Set when the loop's stored configuration could not be read (the loop must not run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_error: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
 
 impl Loop {
-    /// The runner's process id recorded in metadata.
+    /// The loop as `--json` prints it: its columns plus the reference-shaped `metadata`.
+    pub fn to_json(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        let meta = self.metadata_view();
+        if let (Some(obj), false) = (v.as_object_mut(), meta.is_empty()) {
+            obj.insert("metadata".into(), Value::Object(meta));
+        }
+        v
+    }
+
+    /// The reference-shaped `metadata` object of this loop's typed state.
+    pub fn metadata_view(&self) -> Map<String, Value> {
+        let mut m = match serde_json::to_value(&self.runner) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        if m.get("iteration_count") == Some(&Value::from(0)) && self.runner.pid.is_none() {
+            m.remove("iteration_count");
+        }
+        let mut put = |key: &str, value: Result<Value, serde_json::Error>, empty: bool| {
+            if let (Ok(v), false) = (value, empty) {
+                m.insert(key.into(), v);
+            }
+        };
+        put(
+            "stop_config",
+            serde_json::to_value(&self.stop_rules),
+            self.stop_rules.is_empty(),
+        );
+        put(
+            "guards",
+            serde_json::to_value(&self.guards),
+            self.guards.is_empty(),
+        );
+        put(
+            "stop_state",
+            serde_json::to_value(&self.stop_state),
+            self.stop_state.is_empty(),
+        );
+        if let (Some(at), Some(reason)) =
+            (&self.runner.reconciled_at, &self.runner.reconcile_reason)
+        {
+            m.remove("reconciled_at");
+            m.remove("reconcile_reason");
+            let liveness = serde_json::json!({
+                "pid_alive": false, "daemon_runner_alive": false, "reconciled_at": at, "reason": reason
+            });
+            m.insert("runner_liveness".into(), liveness);
+        }
+        m
+    }
+
+    /// The runner's process id.
     pub fn pid(&self) -> Option<i64> {
-        self.metadata.get("pid").and_then(Value::as_i64)
+        self.runner.pid
     }
 
     /// Completed iterations since the current runner started.
     pub fn iteration_count(&self) -> i64 {
-        self.metadata
-            .get("iteration_count")
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
+        self.runner.iteration_count
     }
 
     /// When the current runner started (RFC 3339).
     pub fn started_at(&self) -> Option<&str> {
-        self.metadata.get("started_at").and_then(Value::as_str)
+        self.runner.started_at.as_deref()
     }
 
     /// Until when the loop waits for a profile, while `waiting`.
     pub fn wait_until(&self) -> Option<&str> {
-        self.metadata.get("wait_until").and_then(Value::as_str)
+        self.runner.wait_until.as_deref()
     }
 
     /// `local` or `daemon`.
     pub fn runner_owner(&self) -> Option<&str> {
-        self.metadata.get("runner_owner").and_then(Value::as_str)
+        self.runner.owner.map(RunnerOwner::as_str)
+    }
+
+    /// The daemon's id for the runner, if a daemon owns it.
+    pub fn runner_instance_id(&self) -> Option<&str> {
+        self.runner.instance_id.as_deref()
     }
 }
 
@@ -242,8 +380,9 @@ pub struct Pool {
     pub name: String,
     pub strategy: String,
     pub is_default: bool,
-    #[serde(skip_serializing_if = "Map::is_empty", default)]
-    pub metadata: Map<String, Value>,
+    /// The round-robin cursor: the index of the member used last.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub last_index: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
 }

@@ -1,6 +1,50 @@
-//! Smart-stop configuration and counters stored in loop metadata (`stop_config`, `stop_state`).
+//! Smart-stop rules, their counters, and the per-loop guards, as typed values.
 
 use serde::{Deserialize, Serialize};
+
+use crate::model::string_enum;
+
+string_enum!(
+    /// When the quantitative check runs relative to the harness run.
+    #[derive(Default)]
+    QuantWhen {
+        #[default]
+        Before => "before",
+        After => "after",
+        Both => "both",
+    }
+);
+
+string_enum!(
+    /// What a matching quantitative check does.
+    #[derive(Default)]
+    QuantDecision {
+        #[default]
+        Stop => "stop",
+        Continue => "continue",
+    }
+);
+
+string_enum!(
+    /// What a check's output stream must be.
+    #[derive(Default)]
+    StreamMode {
+        #[default]
+        Any => "any",
+        Empty => "empty",
+        Nonempty => "nonempty",
+    }
+);
+
+string_enum!(
+    /// What an unreadable judge verdict does.
+    #[derive(Default)]
+    OnInvalid {
+        Stop => "stop",
+        #[default]
+        Continue => "continue",
+    }
+);
 
 /// Returns true when a value equals its default (for `skip_serializing_if`).
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -14,18 +58,18 @@ pub struct QuantStop {
     pub cmd: String,
     #[serde(default, skip_serializing_if = "is_default")]
     pub every_n: i64,
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub when: String,
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub decision: String,
+    #[serde(default)]
+    pub when: QuantWhen,
+    #[serde(default)]
+    pub decision: QuantDecision,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exit_codes: Vec<i64>,
     #[serde(default, skip_serializing_if = "is_default")]
     pub exit_invert: bool,
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub stdout_mode: String,
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub stderr_mode: String,
+    #[serde(default)]
+    pub stdout_mode: StreamMode,
+    #[serde(default)]
+    pub stderr_mode: StreamMode,
     #[serde(default, skip_serializing_if = "is_default")]
     pub stdout_regex: String,
     #[serde(default, skip_serializing_if = "is_default")]
@@ -49,8 +93,8 @@ pub struct QualStop {
     pub every_n: i64,
     #[serde(default)]
     pub prompt: QualPrompt,
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub on_invalid: String,
+    #[serde(default)]
+    pub on_invalid: OnInvalid,
 }
 
 /// Progress-aware stop: stop when the repository stops changing.
@@ -60,7 +104,7 @@ pub struct StallStop {
     pub iterations: i64,
 }
 
-/// Stored `stop_config`.
+/// A loop's stop rules.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StopConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,7 +122,7 @@ impl StopConfig {
     }
 }
 
-/// Stored `stop_state` (reset at every runner start).
+/// A loop's smart-stop counters (reset at every runner start).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StopState {
     #[serde(default, skip_serializing_if = "is_default")]
@@ -95,6 +139,13 @@ pub struct StopState {
     pub stall_nudged: bool,
 }
 
+impl StopState {
+    /// Whether every counter is zero.
+    pub fn is_empty(&self) -> bool {
+        *self == StopState::default()
+    }
+}
+
 /// When a quantitative check runs relative to the harness run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -104,33 +155,29 @@ pub enum Phase {
     After,
 }
 
-/// Valid values of `--quantitative-stop-when`.
-pub const WHEN_VALUES: &[&str] = &["before", "after", "both"];
-/// Valid values of `--quantitative-stop-decision`.
-pub const DECISION_VALUES: &[&str] = &["stop", "continue"];
-/// Valid values of `--quantitative-stop-stdout` / `-stderr`.
-pub const STREAM_MODE_VALUES: &[&str] = &["any", "empty", "nonempty"];
-/// Valid values of `--qualitative-stop-on-invalid`.
-pub const ON_INVALID_VALUES: &[&str] = &["stop", "continue"];
-
-/// Checks a lower-cased enum flag value; the error names the flag and the valid values.
-pub fn check_enum(flag: &str, value: &str, valid: &[&str]) -> Result<String, String> {
+/// Parses a flag value (case-insensitive) into one of `T`'s values; the error names the flag
+/// and the valid values.
+pub fn parse_flag<T: Copy + std::fmt::Display + PartialEq>(
+    flag: &str,
+    value: &str,
+    valid: &[T],
+) -> Result<T, String> {
     let lower = value.trim().to_lowercase();
-    if valid.contains(&lower.as_str()) {
-        Ok(lower)
-    } else {
-        Err(format!(
-            "invalid {flag} {value:?} (valid: {})",
-            valid.join("|")
-        ))
-    }
+    valid
+        .iter()
+        .copied()
+        .find(|v| v.to_string() == lower)
+        .ok_or_else(|| {
+            let names: Vec<String> = valid.iter().map(ToString::to_string).collect();
+            format!("invalid {flag} {value:?} (valid: {})", names.join("|"))
+        })
 }
 
-fn stream_matches(mode: &str, text: &str) -> bool {
+fn stream_matches(mode: StreamMode, text: &str) -> bool {
     match mode {
-        "empty" => text.trim().is_empty(),
-        "nonempty" => !text.trim().is_empty(),
-        _ => true,
+        StreamMode::Empty => text.trim().is_empty(),
+        StreamMode::Nonempty => !text.trim().is_empty(),
+        StreamMode::Any => true,
     }
 }
 
@@ -140,19 +187,19 @@ impl QuantStop {
         if self.every_n <= 0 || index <= 0 || index % self.every_n != 0 {
             return false;
         }
-        match (self.when.as_str(), phase) {
-            ("after", Phase::After) | ("both", _) => true,
-            ("after", Phase::Before) => false,
-            (_, Phase::Before) => true,
-            (_, Phase::After) => false,
+        match (self.when, phase) {
+            (QuantWhen::Both, _)
+            | (QuantWhen::Before, Phase::Before)
+            | (QuantWhen::After, Phase::After) => true,
+            (QuantWhen::Before, Phase::After) | (QuantWhen::After, Phase::Before) => false,
         }
     }
 
     /// `Ok(())` when every configured criterion matches, else the first failing criterion.
     pub fn evaluate(&self, exit_code: i64, stdout: &str, stderr: &str) -> Result<(), String> {
         let no_criteria = self.exit_codes.is_empty()
-            && matches!(self.stdout_mode.as_str(), "" | "any")
-            && matches!(self.stderr_mode.as_str(), "" | "any")
+            && self.stdout_mode == StreamMode::Any
+            && self.stderr_mode == StreamMode::Any
             && self.stdout_regex.is_empty()
             && self.stderr_regex.is_empty();
         if no_criteria {
@@ -161,10 +208,10 @@ impl QuantStop {
         if !self.exit_codes.is_empty() && self.exit_codes.contains(&exit_code) == self.exit_invert {
             return Err(format!("exit_code={exit_code} not matched"));
         }
-        if !stream_matches(&self.stdout_mode, stdout) {
+        if !stream_matches(self.stdout_mode, stdout) {
             return Err(format!("stdout_mode={} not matched", self.stdout_mode));
         }
-        if !stream_matches(&self.stderr_mode, stderr) {
+        if !stream_matches(self.stderr_mode, stderr) {
             return Err(format!("stderr_mode={} not matched", self.stderr_mode));
         }
         for (name, pattern, text) in [
@@ -185,7 +232,7 @@ impl QuantStop {
 
     /// Whether a match stops the loop (`decision` other than `continue`).
     pub fn stops(&self) -> bool {
-        self.decision != "continue"
+        self.decision == QuantDecision::Stop
     }
 }
 
@@ -200,7 +247,7 @@ impl QualStop {
 
     /// Whether an unreadable verdict stops the loop.
     pub fn stop_on_invalid(&self) -> bool {
-        self.on_invalid == "stop"
+        self.on_invalid == OnInvalid::Stop
     }
 }
 
@@ -246,7 +293,11 @@ mod tests {
         QuantStop {
             cmd: "true".into(),
             every_n: 2,
-            when: when.into(),
+            when: if when.is_empty() {
+                QuantWhen::Before
+            } else {
+                when.parse().unwrap()
+            },
             exit_codes: vec![0],
             ..Default::default()
         }
@@ -271,7 +322,7 @@ mod tests {
         q.exit_invert = true;
         assert_eq!(q.evaluate(1, "", ""), Ok(()));
         q.exit_invert = false;
-        q.stdout_mode = "nonempty".into();
+        q.stdout_mode = StreamMode::Nonempty;
         assert_eq!(
             q.evaluate(0, "  \n", ""),
             Err("stdout_mode=nonempty not matched".into())
@@ -320,17 +371,17 @@ mod tests {
         assert_eq!(parse_verdict("maybe"), Verdict::Invalid);
         assert_eq!(parse_verdict(""), Verdict::Invalid);
         assert_eq!(
-            check_enum("--quantitative-stop-when", "AFTER", WHEN_VALUES),
-            Ok("after".into())
+            parse_flag("--quantitative-stop-when", "AFTER", QuantWhen::ALL),
+            Ok(QuantWhen::After)
         );
         assert_eq!(
-            check_enum("--quantitative-stop-when", "later", WHEN_VALUES),
+            parse_flag("--quantitative-stop-when", "later", QuantWhen::ALL),
             Err("invalid --quantitative-stop-when \"later\" (valid: before|after|both)".into())
         );
     }
 }
 
-/// Per-loop guards (stored in loop metadata `guards`): run and idle timeouts, spend budgets.
+/// Per-loop guards: run and idle timeouts, spend budgets.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Guards {
     /// Kill a run after this many seconds (0 = no limit).

@@ -1,9 +1,9 @@
 //! Turning a profile and a composed prompt into the process to start.
 //!
-//! The harness runs as `bash -lc <template>` in the loop's repository (a login shell, so the
-//! user's profile files set up PATH the way their terminal does). The prompt never becomes part
-//! of that shell string: it travels in `FORGE_PROMPT_CONTENT`, on standard input, or as a file
-//! path substituted for `{prompt}`.
+//! The harness's command template is a shell script; the runner runs it in the harness shell
+//! (`forge_process::HarnessShell`: a login shell that keeps the user's `PATH`) in the loop's
+//! repository. The prompt never becomes part of that script: it travels in
+//! `FORGE_PROMPT_CONTENT`, on standard input, or as a file path substituted for `{prompt}`.
 
 use std::path::{Path, PathBuf};
 
@@ -43,10 +43,8 @@ pub enum PromptDelivery {
 /// The process to start.
 #[derive(Debug, Clone)]
 pub struct BuiltCommand {
-    /// The program (always `bash`).
-    pub program: String,
-    /// Its arguments (`-lc`, the command line).
-    pub args: Vec<String>,
+    /// The shell script: the template plus the profile's extra arguments.
+    pub script: String,
     /// Environment variables set on top of the runner's environment, in order.
     pub env: Vec<(String, String)>,
     /// Standard input content, if any.
@@ -56,9 +54,9 @@ pub struct BuiltCommand {
 }
 
 impl BuiltCommand {
-    /// The shell command line (`bash -lc` argument).
+    /// The shell script.
     pub fn shell_command(&self) -> &str {
-        self.args.get(1).map_or("", String::as_str)
+        &self.script
     }
 }
 
@@ -175,8 +173,7 @@ pub fn build_command(input: &CommandInput<'_>) -> Result<BuiltCommand, CommandEr
     env.extend(profile_env);
 
     Ok(BuiltCommand {
-        program: "bash".into(),
-        args: vec!["-lc".into(), cmd],
+        script: cmd,
         env,
         stdin,
         delivery,
@@ -232,7 +229,7 @@ mod tests {
     fn env_mode_with_auth_home_and_loop_variables() {
         let p = profile("codex", PromptMode::Env, "codex exec");
         let c = build_command(&input(&p, "hello")).unwrap();
-        assert_eq!(c.args, vec!["-lc", "codex exec --x"]);
+        assert_eq!(c.script, "codex exec --x");
         assert_eq!(get(&c, "CODEX_HOME"), Some("/auth"));
         assert_eq!(get(&c, "HOME"), None);
         assert_eq!(get(&c, "FORGE_PROMPT_CONTENT"), Some("hello"));

@@ -5,15 +5,16 @@ use std::time::{Duration, Instant};
 
 use forge_core::model::{Loop, LoopState, QueueItem, QueueItemStatus, QueueItemType, RunStatus};
 use forge_core::queue::Payload;
+use forge_core::supervise::Sig;
 use forge_core::time::now_rfc3339;
+use forge_process::group::{end_all_marked, end_marked_group, signal_process};
 use forge_store::{LoopUpdate, RunFinish, Store};
-use rustix::process::{Pid, Signal, kill_process, kill_process_group};
 use serde_json::{Map, json};
 
 use crate::RunnerError;
-use crate::exec::group_exists;
 use crate::lock::{lock_holder_pid, runner_alive};
 use crate::paths::RunnerPaths;
+use crate::runner::JOB_MARKER;
 use crate::wake::wake;
 
 /// How long `kill` waits for the runner to end the run itself before forcing it.
@@ -61,23 +62,23 @@ pub fn kill(store: &mut Store, paths: &RunnerPaths, l: &Loop) -> Result<(), Runn
         std::thread::sleep(Duration::from_millis(10));
     }
     if runner_alive(paths, &l.id) {
-        if let Some(pid) = lock_holder_pid(paths, &l.id).and_then(Pid::from_raw) {
-            let _ = kill_process(pid, Signal::KILL);
+        if let Some(pid) = lock_holder_pid(paths, &l.id) {
+            signal_process(pid, Sig::Kill);
         }
         let deadline = Instant::now() + Duration::from_secs(2);
         while runner_alive(paths, &l.id) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-    end_orphaned_runs(store, &l.id, "killed")?;
+    end_orphans(store, l, "killed")?;
     let ids: Vec<String> = items.into_iter().map(|i| i.id).collect();
     store.finish_items(&ids, QueueItemStatus::Completed, None)?;
     let current = store.get_loop(&l.id)?;
     if current.state != LoopState::Stopped {
-        store.update_loop(
-            &l.id,
-            &LoopUpdate::state(LoopState::Stopped).unmeta("wait_until"),
-        )?;
+        let update = LoopUpdate::state(LoopState::Stopped)
+            .wait_until(None)
+            .waiting_since(None);
+        store.update_loop(&l.id, &update)?;
     }
     Ok(())
 }
@@ -122,29 +123,44 @@ pub fn reconcile(
             *l = fresh;
             continue;
         }
-        end_orphaned_runs(store, &l.id, "runner died (stale_runner)")?;
-        let liveness = json!({
-            "pid_alive": false,
-            "daemon_runner_alive": false,
-            "reconciled_at": now_rfc3339(),
-            "reason": "stale_runner",
-        });
-        store.update_loop(
-            &l.id,
-            &LoopUpdate::state_with_error(LoopState::Stopped, "stale_runner")
-                .meta("runner_liveness", liveness)
-                .unmeta("wait_until"),
-        )?;
+        end_orphans(store, &fresh, "runner died (stale_runner)")?;
+        let update = LoopUpdate {
+            reconciled: Some(Some((now_rfc3339(), "stale_runner".into()))),
+            ..LoopUpdate::state_with_error(LoopState::Stopped, "stale_runner")
+        }
+        .wait_until(None)
+        .waiting_since(None);
+        store.update_loop(&l.id, &update)?;
         *l = store.get_loop(&l.id)?;
     }
     Ok(())
 }
 
-/// Closes `running` run rows of a loop, first ending their harness groups if they still exist.
-fn end_orphaned_runs(store: &mut Store, loop_id: &str, reason: &str) -> Result<(), RunnerError> {
-    for run in store.running_runs(loop_id)? {
-        if let Some(pgid) = run.harness_pgid {
-            kill_orphan_group(pgid as i32, &run.id);
+/// Ends what a dead runner left behind: its auxiliary child (a check, git) and the harness
+/// groups of its `running` runs, whose rows are then closed. A child whose group was never
+/// recorded (the runner died right after starting it) is found by its environment marker.
+fn end_orphans(store: &mut Store, l: &Loop, reason: &str) -> Result<(), RunnerError> {
+    if let Some(job) = &l.job {
+        let marker = format!("{JOB_MARKER}={}", job.token);
+        match job.pgid {
+            Some(pgid) => {
+                end_marked_group(pgid as i32, &marker);
+            }
+            None => {
+                end_all_marked(&marker);
+            }
+        }
+        store.update_loop(&l.id, &LoopUpdate::default().job(None))?;
+    }
+    for run in store.running_runs(&l.id)? {
+        let marker = format!("FORGE_RUN_ID={}", run.id);
+        match run.harness_pgid {
+            Some(pgid) => {
+                end_marked_group(pgid as i32, &marker);
+            }
+            None => {
+                end_all_marked(&marker);
+            }
         }
         let mut metadata = Map::new();
         metadata.insert("reason".into(), json!(reason));
@@ -159,77 +175,4 @@ fn end_orphaned_runs(store: &mut Store, loop_id: &str, reason: &str) -> Result<(
         store.finish_run(&run.id, &finish)?;
     }
     Ok(())
-}
-
-/// How long reconciliation waits for a SIGKILLed orphan group to actually be gone, so the
-/// command that reported it ended never returns while its processes still run.
-const ORPHAN_EXIT_WAIT: Duration = Duration::from_secs(2);
-
-/// SIGKILLs a harness process group if it still exists and (on Linux) one of its members
-/// carries the run's id in its environment, so a reused process-group id is never hit. Returns
-/// once no member is left running (zombies waiting for their new parent count as ended) or after
-/// [`ORPHAN_EXIT_WAIT`].
-fn kill_orphan_group(pgid: i32, run_id: &str) {
-    let Some(pid) = Pid::from_raw(pgid) else {
-        return;
-    };
-    if !group_exists(pgid) || !group_belongs_to_run(pgid, run_id) {
-        return;
-    }
-    let _ = kill_process_group(pid, Signal::KILL);
-    let deadline = Instant::now() + ORPHAN_EXIT_WAIT;
-    while group_still_running(pgid) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// `(pid, state)` of every process whose process group is `pgid`, from `/proc`.
-#[cfg(target_os = "linux")]
-fn group_processes(pgid: i32) -> Vec<(i32, char)> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // Fields after the ")" closing the command name: state ppid pgrp ...
-            let (_, rest) = stat.rsplit_once(')')?;
-            let mut fields = rest.split_whitespace();
-            let state = fields.next()?.chars().next()?;
-            let pgrp = fields.nth(1)?.parse::<i32>().ok()?;
-            (pgrp == pgid).then_some((pid, state))
-        })
-        .collect()
-}
-
-#[cfg(target_os = "linux")]
-fn group_belongs_to_run(pgid: i32, run_id: &str) -> bool {
-    let needle = format!("FORGE_RUN_ID={run_id}");
-    group_processes(pgid).into_iter().any(|(pid, _)| {
-        std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
-            environ
-                .split(|b| *b == 0)
-                .any(|var| var == needle.as_bytes())
-        })
-    })
-}
-
-/// Whether a member of the group has not exited yet (zombies and dead tasks have).
-#[cfg(target_os = "linux")]
-fn group_still_running(pgid: i32) -> bool {
-    group_processes(pgid)
-        .iter()
-        .any(|(_, state)| !matches!(state, 'Z' | 'X'))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn group_belongs_to_run(_pgid: i32, _run_id: &str) -> bool {
-    true
-}
-
-#[cfg(not(target_os = "linux"))]
-fn group_still_running(pgid: i32) -> bool {
-    group_exists(pgid)
 }

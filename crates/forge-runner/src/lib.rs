@@ -24,6 +24,7 @@ mod signals;
 mod spawn;
 mod trim;
 mod wake;
+mod watch;
 
 pub use error::RunnerError;
 pub use lock::{LoopLock, lock_holder_pid, runner_alive};

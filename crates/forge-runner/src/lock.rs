@@ -56,11 +56,17 @@ impl LoopLock {
         Ok(Self { file })
     }
 
-    /// Records the holder's pid in the lock file (diagnostics only).
-    pub fn write_pid(&mut self, pid: u32) {
-        let _ = self.file.set_len(0);
-        let _ = self.file.seek(SeekFrom::Start(0));
-        let _ = writeln!(self.file, "{pid}");
+    /// Records the holder's pid in the lock file: `forge kill` reads it to end a runner that
+    /// does not answer, so a failure to write it is an error.
+    pub fn write_pid(&mut self, pid: u32) -> Result<(), RunnerError> {
+        let fail = |e: std::io::Error| {
+            RunnerError::Lock(format!(
+                "could not record the runner pid in its lock file: {e}"
+            ))
+        };
+        self.file.set_len(0).map_err(fail)?;
+        self.file.seek(SeekFrom::Start(0)).map_err(fail)?;
+        writeln!(self.file, "{pid}").map_err(fail)
     }
 
     /// The descriptor, for handing to a spawned runner.

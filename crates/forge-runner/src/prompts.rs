@@ -39,9 +39,13 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 /// The base prompt of a loop for this iteration, re-read every time so edits apply to the next
-/// run: inline message, else the prompt file, else `PROMPT.md`, else `.forge/prompts/default.md`.
+/// run: inline message, else the prompt file, else the repo's `default_prompt` (`PROMPT.md`
+/// unless `.forge/forge.yaml` names another file), else `.forge/prompts/default.md`.
 /// Returns the text and the file it came from (None for inline prompts).
-pub fn read_base_prompt(l: &Loop) -> Result<(String, Option<PathBuf>), RunnerError> {
+pub fn read_base_prompt(
+    l: &Loop,
+    default_prompt: Option<&str>,
+) -> Result<(String, Option<PathBuf>), RunnerError> {
     let repo = Path::new(&l.repo_path);
     if let Some(msg) = l
         .base_prompt_msg
@@ -56,14 +60,7 @@ pub fn read_base_prompt(l: &Loop) -> Result<(String, Option<PathBuf>), RunnerErr
         .filter(|p| !p.trim().is_empty())
     {
         Some(p) => repo.join(p),
-        None => {
-            let prompt_md = repo.join("PROMPT.md");
-            if prompt_md.is_file() {
-                prompt_md
-            } else {
-                repo.join(".forge").join("prompts").join("default.md")
-            }
-        }
+        None => default_prompt_file(repo, default_prompt),
     };
     read_prompt_file(&path).map(|text| (text, Some(path)))
 }
@@ -75,4 +72,15 @@ pub fn read_prompt_file(path: &Path) -> Result<String, RunnerError> {
             "{e} (create it, or give the loop a prompt with `forge up --prompt` / `--prompt-msg`)"
         ))
     })
+}
+
+/// The file a loop without a prompt of its own reads: the repo's `default_prompt` (default
+/// `PROMPT.md`) when it exists, else `.forge/prompts/default.md`.
+pub fn default_prompt_file(repo: &Path, default_prompt: Option<&str>) -> PathBuf {
+    let configured = repo.join(default_prompt.unwrap_or("PROMPT.md"));
+    if configured.is_file() {
+        configured
+    } else {
+        repo.join(".forge").join("prompts").join("default.md")
+    }
 }

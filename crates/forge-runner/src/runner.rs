@@ -1,29 +1,36 @@
 //! The iteration state machine of one loop runner.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use forge_core::duration::format_go_duration;
 use forge_core::model::{Loop, LoopState, QueueItemStatus, QueueItemType};
-use forge_core::queue::{OperatorMessage, QueuePlan, build_plan};
+use forge_core::queue::{OperatorMessage, PlannedPause, QueuePlan, build_plan};
 use forge_core::slug::slugify;
-use forge_core::stop::{Phase, StopState};
-use forge_core::time::now_rfc3339;
-use forge_store::{LoopUpdate, ReadGate, Store, StoreError};
+use forge_core::stop::{Phase, QualStop, StopState};
+use forge_core::supervise::Sig;
+use forge_core::time::{format_ts, now_rfc3339};
+use forge_process::HarnessShell;
+use forge_store::{LoopUpdate, Store, StoreError};
 use jiff::Timestamp;
-use rustix::event::{PollFd, PollFlags, Timespec, poll};
-use serde_json::json;
 
 use crate::RunnerError;
+use crate::exec::Interrupt;
 use crate::lock::LoopLock;
 use crate::logfile::LoopLog;
 use crate::paths::RunnerPaths;
-use crate::signals::{Signals, signal_name};
+use crate::signals::Signals;
 use crate::wake::WakeReceiver;
 
 mod accounting;
+mod aux;
 mod iteration;
+mod record;
+mod repo;
+mod sleep;
 mod stops;
+
+pub(crate) use aux::JOB_MARKER;
 
 /// How a runner runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,15 +51,6 @@ pub struct RunEnd {
     pub reason: String,
 }
 
-/// Longest wait for a profile before selection is tried again.
-const WAIT_RECHECK_SECONDS: i64 = 10;
-
-/// Longest single wait inside a sleep before the queue is checked again.
-const SLEEP_CHECK: Duration = Duration::from_millis(500);
-
-/// How long a sleep lasts before the runner hands its idle memory back (see [`crate::trim`]).
-const SLEEP_TRIM_AFTER: Duration = Duration::from_secs(1);
-
 /// Runs a loop until it stops (or, in [`RunMode::Single`], for one iteration).
 pub fn run_loop(paths: &RunnerPaths, loop_id: &str, mode: RunMode) -> Result<RunEnd, RunnerError> {
     let mut lock = match mode {
@@ -60,7 +58,7 @@ pub fn run_loop(paths: &RunnerPaths, loop_id: &str, mode: RunMode) -> Result<Run
         _ => LoopLock::try_acquire(paths, loop_id)?
             .ok_or_else(|| RunnerError::AlreadyRunning(loop_id.to_string()))?,
     };
-    lock.write_pid(std::process::id());
+    lock.write_pid(std::process::id())?;
     let store = Store::open(&paths.db_path, paths.busy_timeout_ms)?;
     let signals = Signals::install()?;
     let wake = WakeReceiver::open(paths, loop_id)?;
@@ -83,7 +81,13 @@ enum Woken {
     Elapsed,
     Control,
     Steer,
-    Signal(i32),
+    Signal(Sig),
+}
+
+/// What the iteration loop does next.
+enum Flow {
+    Next,
+    End(RunEnd),
 }
 
 /// One runner's state.
@@ -96,12 +100,17 @@ pub(crate) struct Runner<'p> {
     ledger_path: PathBuf,
     wake: WakeReceiver,
     signals: Signals,
+    shell: HarnessShell,
     started: Timestamp,
     iteration_count: i64,
     stop_state: StopState,
     pending_steer: Vec<OperatorMessage>,
+    /// Skip the interval sleep after this iteration (a steer, or a judge run is due).
+    skip_sleep: bool,
     /// The repository's progress fingerprint after the previous main iteration (stall rule).
     repo_fingerprint: Option<u64>,
+    /// Since when this loop waits for a busy profile (fair slot order); None while not waiting.
+    waiting_since: Option<String>,
 }
 
 impl<'p> Runner<'p> {
@@ -132,22 +141,19 @@ impl<'p> Runner<'p> {
             state: Some(LoopState::Running),
             log_path: Some(log_path.display().to_string()),
             ledger_path: Some(ledger_path.display().to_string()),
+            runner_pid: Some(Some(i64::from(std::process::id()))),
+            runner_started_at: Some(Some(format_ts(started))),
+            iteration_count: Some(0),
+            reconciled: Some(None),
             ..LoopUpdate::default()
         }
-        .meta("pid", json!(std::process::id()))
-        .meta("started_at", json!(forge_core::time::format_ts(started)))
-        .meta("iteration_count", json!(0))
-        .meta("stop_state", json!({}))
-        .unmeta("wait_until")
-        .unmeta("runner_liveness");
-        if let Err(e) = store.update_loop(loop_id, &update) {
-            log.line(&format!("warning: failed to record pid: {e}"));
-        }
+        .stop_state(&StopState::default())
+        .wait_until(None)
+        .waiting_since(None)
+        .job(None);
+        store.update_loop(loop_id, &update)?;
         log.line("loop started");
-        let repo_fingerprint = stops::stop_config(&l)
-            .stall
-            .and_then(|_| stops::repo_fingerprint(Path::new(&l.repo_path)));
-        Ok(Self {
+        let mut runner = Self {
             paths,
             store,
             loop_id: loop_id.to_string(),
@@ -156,206 +162,231 @@ impl<'p> Runner<'p> {
             ledger_path,
             wake,
             signals,
+            shell: HarnessShell::current(&paths.data_dir),
             started,
             iteration_count: 0,
             stop_state: StopState::default(),
             pending_steer: Vec::new(),
-            repo_fingerprint,
-        })
+            skip_sleep: false,
+            repo_fingerprint: None,
+            waiting_since: None,
+        };
+        if l.stop_rules.stall.is_some() {
+            runner.repo_fingerprint = runner.repo_fingerprint(Path::new(&l.repo_path))?;
+        }
+        Ok(runner)
     }
 
     fn run(&mut self) -> Result<RunEnd, RunnerError> {
-        let mut skip_next_plan_sleep = false;
         loop {
-            if let Some(sig) = self.signals.received() {
-                return self.cancelled(sig);
-            }
-            let l = match self.store.get_loop(&self.loop_id) {
-                Ok(l) => l,
-                Err(StoreError::NotFound { .. }) => {
-                    self.log.line("loop removed; runner exiting");
-                    return Ok(RunEnd {
-                        state: LoopState::Stopped,
-                        reason: "loop removed".into(),
-                    });
-                }
-                Err(e) => return Err(e.into()),
-            };
-            if let Some(reason) = self.limit_reason(&l) {
-                return self.stop_for(reason);
-            }
-            let mut plan = match self.plan() {
-                Ok(plan) => plan,
-                Err(e) => return self.fail(format!("queue planning error: {e}")),
-            };
-            if plan.kill {
-                self.complete_controls()?;
-                return self.end(LoopState::Stopped, None, "kill requested");
-            }
-            if plan.stop {
-                self.complete_controls()?;
-                return self.end(LoopState::Stopped, None, "graceful stop requested");
-            }
-            if let Some(pause) = plan.pause.clone().filter(|p| p.before_run) {
-                self.log
-                    .line(&format!("pause for {}", format_go_duration(pause.seconds)));
-                self.store
-                    .update_loop(&self.loop_id, &LoopUpdate::state(LoopState::Sleeping))?;
-                let woken = self.sleep(Duration::from_secs(pause.seconds.max(0) as u64), true)?;
-                self.store.finish_items(
-                    std::slice::from_ref(&pause.item_id),
-                    QueueItemStatus::Completed,
-                    None,
-                )?;
-                if let Woken::Signal(sig) = woken {
-                    return self.cancelled(sig);
-                }
-                continue;
-            }
-            let cfg = stops::stop_config(&l);
-            if let Some(reason) = self.quant_check(&l, &cfg, Phase::Before) {
-                return self.stop_for(reason);
-            }
-            let judge = if self.single || plan.override_prompt.is_some() {
-                None
-            } else {
-                cfg.qual.clone().filter(|q| q.due(&self.stop_state))
-            };
-            if !self.pending_steer.is_empty() {
-                let mut messages = std::mem::take(&mut self.pending_steer);
-                messages.append(&mut plan.messages);
-                plan.messages = messages;
-            }
-            let outcome = match self.iterate(&l, &plan, judge.as_ref())? {
-                iteration::Step::Ran(outcome) => outcome,
-                iteration::Step::Wait(until, reason) => {
-                    let text = format!(
-                        "waiting for profile availability until {}",
-                        forge_core::time::format_ts(until)
-                    );
-                    self.log.line(&format!("{text} ({reason})"));
-                    self.store.update_loop(
-                        &self.loop_id,
-                        &LoopUpdate::state_with_error(LoopState::Waiting, text)
-                            .meta("wait_until", json!(forge_core::time::format_ts(until))),
-                    )?;
-                    // Re-check at least every WAIT_RECHECK, so a cleared cooldown is noticed.
-                    let secs = (until.as_second() - Timestamp::now().as_second())
-                        .clamp(1, WAIT_RECHECK_SECONDS);
-                    if let Woken::Signal(sig) =
-                        self.sleep(Duration::from_secs(secs as u64), false)?
-                    {
-                        return self.cancelled(sig);
-                    }
-                    continue;
-                }
-                iteration::Step::Retry => continue,
-                iteration::Step::Fatal(reason) => return self.fail(reason),
-            };
-            match &outcome.interrupt {
-                Some(crate::exec::Interrupt::Kill { .. }) => {
-                    self.complete_controls()?;
-                    return self.end(LoopState::Stopped, None, "run interrupted: kill");
-                }
-                Some(crate::exec::Interrupt::Signal(sig)) => return self.cancelled(*sig),
-                Some(crate::exec::Interrupt::TimedOut(_) | crate::exec::Interrupt::Stalled(_)) => {}
-                Some(crate::exec::Interrupt::Steer {
-                    message,
-                    created_at,
-                    ..
-                }) => {
-                    self.log.line("run interrupted: steer");
-                    let context = forge_core::prompt::interrupt_context(
-                        &now_rfc3339(),
-                        &crate::ledger::file_tail(&self.ledger_path, 60),
-                        &outcome.tail,
-                    );
-                    self.pending_steer = vec![
-                        OperatorMessage {
-                            text: context,
-                            created_at: now_rfc3339(),
-                        },
-                        OperatorMessage {
-                            text: message.clone(),
-                            created_at: created_at.clone(),
-                        },
-                    ];
-                    skip_next_plan_sleep = true;
-                }
-                None => {}
-            }
-            if self
-                .store
-                .has_pending(&self.loop_id, &[QueueItemType::KillNow])?
-            {
-                self.complete_controls()?;
-                return self.end(LoopState::Stopped, None, "kill queued");
-            }
-            if self
-                .store
-                .has_pending(&self.loop_id, &[QueueItemType::StopGraceful])?
-            {
-                self.complete_controls()?;
-                return self.end(LoopState::Stopped, None, "graceful stop queued");
-            }
-            let l = self.store.get_loop(&self.loop_id)?;
-            if judge.is_some() {
-                if let Some(reason) = self.judge_verdict(&cfg, &outcome.answer) {
-                    return self.stop_for(reason);
-                }
-            } else if let Some(reason) = self.stall_check(&l, &cfg)? {
-                return self.stop_for(reason);
-            }
-            self.persist_stop_state()?;
-            if let Some(reason) = self.budget_reason(&l)? {
-                return self.stop_for(reason);
-            }
-            if let Some(reason) = self.quant_check(&l, &cfg, Phase::After) {
-                return self.stop_for(reason);
-            }
-            if judge.is_none()
-                && !self.single
-                && cfg.qual.as_ref().is_some_and(|q| q.due(&self.stop_state))
-            {
-                self.log
-                    .line("qual stop due; running immediately (next iteration)");
-                skip_next_plan_sleep = true;
-            }
-            if let Some(reason) = self.limit_reason(&l) {
-                return self.stop_for(reason);
-            }
-            let mut slept = false;
-            if let Some(pause) = plan.pause.clone().filter(|p| !p.before_run) {
-                self.log
-                    .line(&format!("pause for {}", format_go_duration(pause.seconds)));
-                let woken = self.sleep(Duration::from_secs(pause.seconds.max(0) as u64), true)?;
-                self.store.finish_items(
-                    std::slice::from_ref(&pause.item_id),
-                    QueueItemStatus::Completed,
-                    None,
-                )?;
-                if let Woken::Signal(sig) = woken {
-                    return self.cancelled(sig);
-                }
-                slept = true;
-            }
-            if self.single {
-                return self.end(LoopState::Stopped, None, "single iteration done");
-            }
-            if !slept
-                && !std::mem::take(&mut skip_next_plan_sleep)
-                && l.interval_seconds > 0
-                && let Woken::Signal(sig) =
-                    self.sleep(Duration::from_secs(l.interval_seconds as u64), true)?
-            {
-                return self.cancelled(sig);
+            if let Flow::End(end) = self.iteration()? {
+                return Ok(end);
             }
         }
+    }
+
+    /// One pass of the algorithm: checks, one harness run (or a pause or a wait), bookkeeping.
+    fn iteration(&mut self) -> Result<Flow, RunnerError> {
+        if let Some(sig) = self.signals.received() {
+            return self.cancelled(sig).map(Flow::End);
+        }
+        let l = match self.store.get_loop(&self.loop_id) {
+            Ok(l) => l,
+            Err(StoreError::NotFound { .. }) => {
+                self.log.line("loop removed; runner exiting");
+                let reason = "loop removed".to_string();
+                return Ok(Flow::End(RunEnd {
+                    state: LoopState::Stopped,
+                    reason,
+                }));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(problem) = l.config_error.clone() {
+            return self.fail(problem).map(Flow::End);
+        }
+        if let Some(reason) = self.limit_reason(&l) {
+            return self.stop_for(reason).map(Flow::End);
+        }
+        let plan = match self.plan() {
+            Ok(plan) => plan,
+            Err(e) => {
+                return self
+                    .fail(format!("queue planning error: {e}"))
+                    .map(Flow::End);
+            }
+        };
+        if let Some(end) = self.control_in(&plan)? {
+            return Ok(Flow::End(end));
+        }
+        if let Some(pause) = plan.pause.clone().filter(|p| p.before_run) {
+            return self
+                .pause(&pause)
+                .map(|end| end.map_or(Flow::Next, Flow::End));
+        }
+        match self.quant_check(&l, Phase::Before)? {
+            stops::Quant::Stop(reason) => return self.stop_for(reason).map(Flow::End),
+            stops::Quant::Halted => return Ok(Flow::Next),
+            stops::Quant::Go => {}
+        }
+        self.run_and_record(&l, plan)
+    }
+
+    /// The harness run and everything after it.
+    fn run_and_record(&mut self, l: &Loop, mut plan: QueuePlan) -> Result<Flow, RunnerError> {
+        let judge = if self.single || plan.override_prompt.is_some() {
+            None
+        } else {
+            l.stop_rules
+                .qual
+                .clone()
+                .filter(|q| q.due(&self.stop_state))
+        };
+        if !self.pending_steer.is_empty() {
+            let mut messages = std::mem::take(&mut self.pending_steer);
+            messages.append(&mut plan.messages);
+            plan.messages = messages;
+        }
+        let outcome = match self.iterate(l, &plan, judge.as_ref())? {
+            iteration::Step::Ran(outcome) => outcome,
+            iteration::Step::Wait(until, reason) => return self.wait_for_profile(until, &reason),
+            iteration::Step::Retry => return Ok(Flow::Next),
+            iteration::Step::Fatal(reason) => return self.fail(reason).map(Flow::End),
+        };
+        if let Some(end) = self.after_interrupt(&outcome)? {
+            return Ok(Flow::End(end));
+        }
+        if let Some(end) = self.control_after_run()? {
+            return Ok(Flow::End(end));
+        }
+        let l = self.store.get_loop(&self.loop_id)?;
+        if let Some(reason) = self.rules_after_run(&l, judge.as_ref(), &outcome.answer)? {
+            return self.stop_for(reason).map(Flow::End);
+        }
+        if let Some(pause) = plan.pause.clone().filter(|p| !p.before_run) {
+            if let Some(end) = self.pause(&pause)? {
+                return Ok(Flow::End(end));
+            }
+            self.skip_sleep = true;
+        }
+        if self.single {
+            return self
+                .end(LoopState::Stopped, None, "single iteration done")
+                .map(Flow::End);
+        }
+        self.interval_sleep(&l)
+    }
+
+    /// Acts on how the run was interrupted: a kill or a signal ends the loop, a steer queues
+    /// the interrupt context and the message for an immediate next iteration.
+    fn after_interrupt(
+        &mut self,
+        outcome: &iteration::Outcome,
+    ) -> Result<Option<RunEnd>, RunnerError> {
+        match &outcome.interrupt {
+            Some(Interrupt::Kill { .. }) => {
+                self.complete_controls()?;
+                self.end(LoopState::Stopped, None, "run interrupted: kill")
+                    .map(Some)
+            }
+            Some(Interrupt::Signal(sig)) => self.cancelled(*sig).map(Some),
+            Some(Interrupt::Steer {
+                message,
+                created_at,
+            }) => {
+                self.log.line("run interrupted: steer");
+                let context = forge_core::prompt::interrupt_context(
+                    &now_rfc3339(),
+                    &crate::ledger::file_tail(&self.ledger_path, 60),
+                    &outcome.tail,
+                );
+                self.pending_steer = vec![
+                    OperatorMessage {
+                        text: context,
+                        created_at: now_rfc3339(),
+                    },
+                    OperatorMessage {
+                        text: message.clone(),
+                        created_at: created_at.clone(),
+                    },
+                ];
+                self.skip_sleep = true;
+                Ok(None)
+            }
+            Some(Interrupt::Stop | Interrupt::TimedOut(_) | Interrupt::Stalled(_)) | None => {
+                Ok(None)
+            }
+        }
+    }
+
+    /// A stop or kill that arrived while the harness ran ends the loop right after the run.
+    fn control_after_run(&mut self) -> Result<Option<RunEnd>, RunnerError> {
+        if let Some(sig) = self.signals.received() {
+            return self.cancelled(sig).map(Some);
+        }
+        for (kind, line) in [
+            (QueueItemType::KillNow, "kill queued"),
+            (QueueItemType::StopGraceful, "graceful stop queued"),
+        ] {
+            if self.store.has_pending(&self.loop_id, &[kind])? {
+                self.complete_controls()?;
+                return self.end(LoopState::Stopped, None, line).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The judge's verdict, the stall rule, budgets, the quantitative check after the run and
+    /// the limits; the first stop reason wins.
+    fn rules_after_run(
+        &mut self,
+        l: &Loop,
+        judge: Option<&QualStop>,
+        answer: &str,
+    ) -> Result<Option<String>, RunnerError> {
+        let verdict = match judge {
+            Some(_) => self.judge_verdict(&l.stop_rules, answer),
+            None => self.stall_check(l)?,
+        };
+        if verdict.is_some() {
+            return Ok(verdict);
+        }
+        self.persist_stop_state()?;
+        if let Some(reason) = self.budget_reason(l)? {
+            return Ok(Some(reason));
+        }
+        match self.quant_check(l, Phase::After)? {
+            stops::Quant::Stop(reason) => return Ok(Some(reason)),
+            stops::Quant::Halted => return Ok(None),
+            stops::Quant::Go => {}
+        }
+        let judge_due = l
+            .stop_rules
+            .qual
+            .as_ref()
+            .is_some_and(|q| q.due(&self.stop_state));
+        if judge.is_none() && !self.single && judge_due {
+            self.log
+                .line("qual stop due; running immediately (next iteration)");
+            self.skip_sleep = true;
+        }
+        Ok(self.limit_reason(l))
     }
 
     fn plan(&self) -> Result<QueuePlan, RunnerError> {
         let pending = self.store.pending_items(&self.loop_id)?;
         build_plan(&pending).map_err(|e| RunnerError::Other(e.to_string()))
+    }
+
+    /// A stop or kill found by the queue plan.
+    fn control_in(&mut self, plan: &QueuePlan) -> Result<Option<RunEnd>, RunnerError> {
+        let line = match (plan.kill, plan.stop) {
+            (true, _) => "kill requested",
+            (false, true) => "graceful stop requested",
+            (false, false) => return Ok(None),
+        };
+        self.complete_controls()?;
+        self.end(LoopState::Stopped, None, line).map(Some)
     }
 
     /// `max iterations reached (N)` / `max runtime reached (D)` when a limit is hit.
@@ -373,61 +404,32 @@ impl<'p> Runner<'p> {
         None
     }
 
-    /// Sleeps up to `duration`, returning early for a queued stop or kill, a steer (when
-    /// `steer_ends`), or a termination signal. Like the checks during a run, the queue is read
-    /// again only when woken or when the database files changed, and a sleep that lasts hands
-    /// its idle memory back once.
-    fn sleep(&mut self, duration: Duration, steer_ends: bool) -> Result<Woken, RunnerError> {
-        let started = Instant::now();
-        let deadline = started + duration;
-        let mut watched = vec![QueueItemType::StopGraceful, QueueItemType::KillNow];
-        if steer_ends {
-            watched.push(QueueItemType::SteerMessage);
+    /// Sleeps out a pause item and marks it completed; ends the loop on a stop, kill or signal.
+    fn pause(&mut self, pause: &PlannedPause) -> Result<Option<RunEnd>, RunnerError> {
+        self.log
+            .line(&format!("pause for {}", format_go_duration(pause.seconds)));
+        self.store
+            .update_loop(&self.loop_id, &LoopUpdate::state(LoopState::Sleeping))?;
+        let woken = self.sleep(Duration::from_secs(pause.seconds.max(0) as u64), true)?;
+        self.store.finish_items(
+            std::slice::from_ref(&pause.item_id),
+            QueueItemStatus::Completed,
+            None,
+        )?;
+        match woken {
+            Woken::Signal(sig) => self.cancelled(sig).map(Some),
+            _ => Ok(None),
         }
-        let mut gate = ReadGate::default();
-        let mut woke = false;
-        let mut trimmed = false;
-        loop {
-            if let Some(sig) = self.signals.received() {
-                return Ok(Woken::Signal(sig));
-            }
-            if gate.should_read(&self.store, woke)
-                && self.store.has_pending(&self.loop_id, &watched)?
-            {
-                let steer_only = !self.store.has_pending(
-                    &self.loop_id,
-                    &[QueueItemType::StopGraceful, QueueItemType::KillNow],
-                )?;
-                return Ok(if steer_only {
-                    Woken::Steer
-                } else {
-                    Woken::Control
-                });
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(Woken::Elapsed);
-            }
-            if !trimmed && now - started >= SLEEP_TRIM_AFTER {
-                trimmed = true;
-                crate::trim::release_idle_memory();
-            }
-            let wait = deadline.duration_since(now).min(SLEEP_CHECK);
-            let timeout = Timespec {
-                tv_sec: wait.as_secs() as i64,
-                tv_nsec: i64::from(wait.subsec_nanos()),
-            };
-            woke = {
-                let mut fds = [
-                    PollFd::from_borrowed_fd(self.wake.fd(), PollFlags::IN),
-                    PollFd::from_borrowed_fd(self.signals.fd(), PollFlags::IN),
-                ];
-                let _ = poll(&mut fds, Some(&timeout));
-                !fds[0].revents().is_empty()
-            };
-            if woke {
-                self.wake.drain();
-            }
+    }
+
+    /// The interval sleep between iterations (skipped after a steer or when a judge is due).
+    fn interval_sleep(&mut self, l: &Loop) -> Result<Flow, RunnerError> {
+        if std::mem::take(&mut self.skip_sleep) || l.interval_seconds <= 0 {
+            return Ok(Flow::Next);
+        }
+        match self.sleep(Duration::from_secs(l.interval_seconds as u64), true)? {
+            Woken::Signal(sig) => self.cancelled(sig).map(Flow::End),
+            _ => Ok(Flow::Next),
         }
     }
 
@@ -457,11 +459,9 @@ impl<'p> Runner<'p> {
         line: &str,
     ) -> Result<RunEnd, RunnerError> {
         self.log.line(line);
-        let mut update = LoopUpdate {
-            state: Some(state),
-            ..LoopUpdate::default()
-        }
-        .unmeta("wait_until");
+        let mut update = LoopUpdate::state(state)
+            .wait_until(None)
+            .waiting_since(None);
         if let Some(err) = last_error {
             update.last_error = Some(Some(err));
         }
@@ -481,18 +481,14 @@ impl<'p> Runner<'p> {
         self.end(LoopState::Error, Some(reason.clone()), &reason)
     }
 
-    fn cancelled(&mut self, sig: i32) -> Result<RunEnd, RunnerError> {
-        let reason = format!("runner terminated by {}", signal_name(sig));
+    fn cancelled(&mut self, sig: Sig) -> Result<RunEnd, RunnerError> {
         self.log.line("loop context cancelled");
-        self.stop_for(reason)
+        self.stop_for(format!("runner terminated by {sig}"))
     }
 
     fn persist_stop_state(&mut self) -> Result<(), RunnerError> {
-        let value = serde_json::to_value(&self.stop_state).unwrap_or_default();
-        self.store.update_loop(
-            &self.loop_id,
-            &LoopUpdate::default().meta("stop_state", value),
-        )?;
+        let update = LoopUpdate::default().stop_state(&self.stop_state);
+        self.store.update_loop(&self.loop_id, &update)?;
         Ok(())
     }
 
@@ -510,19 +506,15 @@ impl<'p> Runner<'p> {
             self.stop_state.qual_iteration_count += 1;
             self.stop_state.qual_last_main_count = self.stop_state.main_iteration_count;
         }
-        let finished = now_rfc3339();
         let update = LoopUpdate {
             state: Some(LoopState::Sleeping),
             last_error: Some(error),
-            last_run_at: Some(finished),
+            last_run_at: Some(now_rfc3339()),
             last_exit_code: Some(Some(exit_code)),
+            iteration_count: Some(self.iteration_count),
             ..LoopUpdate::default()
         }
-        .meta("iteration_count", json!(self.iteration_count))
-        .meta(
-            "stop_state",
-            serde_json::to_value(&self.stop_state).unwrap_or_default(),
-        );
+        .stop_state(&self.stop_state);
         self.store.update_loop(&self.loop_id, &update)?;
         Ok(())
     }

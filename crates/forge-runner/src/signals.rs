@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
+use forge_core::supervise::Sig;
+
 use crate::RunnerError;
 
 /// Installed handlers for the runner's termination signals.
@@ -42,22 +44,12 @@ impl Signals {
     }
 
     /// The signal received, if any (sticky).
-    pub(crate) fn received(&mut self) -> Option<i32> {
+    pub(crate) fn received(&mut self) -> Option<Sig> {
         let mut buf = [0u8; 64];
         while matches!(self.read.read(&mut buf), Ok(n) if n > 0) {}
         match self.last.load(Ordering::SeqCst) {
             0 => None,
-            sig => Some(sig as i32),
+            sig => Some(Sig::from_number(sig as i32).unwrap_or(Sig::Term)),
         }
-    }
-}
-
-/// A signal's name for log lines.
-pub(crate) fn signal_name(sig: i32) -> &'static str {
-    match sig {
-        SIGTERM => "SIGTERM",
-        SIGINT => "SIGINT",
-        SIGHUP => "SIGHUP",
-        _ => "signal",
     }
 }

@@ -26,9 +26,18 @@ pub enum StoreError {
     /// A filesystem error.
     #[error(transparent)]
     Io(std::io::Error),
+    /// A stored value does not hold what it must (written by hand or by another tool).
+    #[error("{what} {name:?}: stored {column} cannot be read: {detail}")]
+    Corrupt {
+        what: &'static str,
+        id: String,
+        name: String,
+        column: &'static str,
+        detail: String,
+    },
     /// Any other SQLite error.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// A stored JSON column could not be encoded.
     #[error("could not encode JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -59,6 +68,22 @@ impl StoreError {
                 }
             }
             _ => self,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::FromSqlConversionFailure(_, _, source)
+                if source.is::<crate::decode::Undecodable>() =>
+            {
+                match source.downcast::<crate::decode::Undecodable>() {
+                    Ok(u) => (*u).into(),
+                    Err(other) => StoreError::Invalid(other.to_string()),
+                }
+            }
+            other => StoreError::Sqlite(other),
         }
     }
 }

@@ -7,11 +7,14 @@
 //! at once without "database is locked" ever reaching a user.
 
 mod cached;
+mod decode;
 mod error;
 mod events;
+mod loop_rows;
 mod loops;
 mod memory;
 mod migrate;
+mod migrate_v5;
 mod pools;
 mod profiles;
 mod queue;
@@ -165,3 +168,5 @@ fn fastish_jitter() -> u64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod typed_state_tests;

@@ -1,17 +1,18 @@
-//! Loop rows. The runner owns its loop row; every update here touches only the columns and
-//! metadata keys it names, so concurrent writers (runner, `ps` reconciliation, `kill`) never
+//! Loop rows. The runner owns its loop row; every update here touches only the columns it
+//! names, so concurrent writers (runner, `ps` reconciliation, `kill`) never
 //! overwrite each other's fields.
 
 use crate::cached::Cached;
 use std::collections::HashMap;
 
-use forge_core::model::{Loop, LoopState};
+use forge_core::model::{ChildJob, Loop, LoopState, RunnerOwner};
+use forge_core::stop::StopState;
 use forge_core::time::now_rfc3339;
-use rusqlite::{OptionalExtension, params, params_from_iter, types::Value as SqlValue};
+use rusqlite::{OptionalExtension, params_from_iter, types::Value as SqlValue};
 use serde_json::{Value, json};
 
 use crate::events::record;
-use crate::rows::{LOOP_COLUMNS, loop_from_row, map_json};
+use crate::loop_rows::{LOOP_SELECT, loop_from_row};
 use crate::{Result, Store, StoreError};
 
 /// Selectors for listing loops (all optional, AND-ed).
@@ -24,7 +25,7 @@ pub struct LoopFilter {
     pub tag: Option<String>,
 }
 
-/// A targeted update of one loop; unset fields are left alone.
+/// A targeted update of one loop; unset fields are left alone (`Some(None)` clears a column).
 #[derive(Debug, Clone, Default)]
 pub struct LoopUpdate {
     pub state: Option<LoopState>,
@@ -33,8 +34,17 @@ pub struct LoopUpdate {
     pub last_exit_code: Option<Option<i64>>,
     pub log_path: Option<String>,
     pub ledger_path: Option<String>,
-    pub meta_set: Vec<(String, Value)>,
-    pub meta_remove: Vec<String>,
+    pub runner_pid: Option<Option<i64>>,
+    pub runner_started_at: Option<Option<String>>,
+    pub iteration_count: Option<i64>,
+    pub wait_until: Option<Option<String>>,
+    pub waiting_since: Option<Option<String>>,
+    pub runner_owner: Option<Option<RunnerOwner>>,
+    pub runner_instance_id: Option<Option<String>>,
+    /// When reconciliation found the runner dead, and why.
+    pub reconciled: Option<Option<(String, String)>>,
+    pub job: Option<Option<ChildJob>>,
+    pub stop_state: Option<StopState>,
 }
 
 impl LoopUpdate {
@@ -55,46 +65,122 @@ impl LoopUpdate {
         }
     }
 
-    /// Adds a metadata key to set.
-    pub fn meta(mut self, key: &str, value: Value) -> Self {
-        self.meta_set.push((key.to_string(), value));
+    /// Sets (or clears) `wait_until`.
+    pub fn wait_until(mut self, until: Option<String>) -> Self {
+        self.wait_until = Some(until);
         self
     }
 
-    /// Adds a metadata key to remove.
-    pub fn unmeta(mut self, key: &str) -> Self {
-        self.meta_remove.push(key.to_string());
+    /// Sets (or clears) `waiting_since`.
+    pub fn waiting_since(mut self, since: Option<String>) -> Self {
+        self.waiting_since = Some(since);
         self
     }
-}
 
-fn json_path(key: &str) -> String {
-    format!("$.\"{}\"", key.replace('"', ""))
+    /// Sets the smart-stop counters.
+    pub fn stop_state(mut self, state: &StopState) -> Self {
+        self.stop_state = Some(state.clone());
+        self
+    }
+
+    /// Records (or clears) the runner's auxiliary child.
+    pub fn job(mut self, job: Option<ChildJob>) -> Self {
+        self.job = Some(job);
+        self
+    }
+
+    /// The column assignments of this update (without `updated_at`).
+    fn assignments(&self) -> Vec<(&'static str, SqlValue)> {
+        let text = |v: &Option<String>| v.clone().map_or(SqlValue::Null, SqlValue::Text);
+        let int = |v: Option<i64>| v.map_or(SqlValue::Null, SqlValue::Integer);
+        let mut out: Vec<(&'static str, SqlValue)> = Vec::new();
+        if let Some(state) = self.state {
+            out.push(("state", SqlValue::Text(state.as_str().into())));
+        }
+        if let Some(v) = &self.last_error {
+            out.push(("last_error", text(v)));
+        }
+        if let Some(at) = &self.last_run_at {
+            out.push(("last_run_at", SqlValue::Text(at.clone())));
+        }
+        if let Some(code) = self.last_exit_code {
+            out.push(("last_exit_code", int(code)));
+        }
+        if let Some(p) = &self.log_path {
+            out.push(("log_path", SqlValue::Text(p.clone())));
+        }
+        if let Some(p) = &self.ledger_path {
+            out.push(("ledger_path", SqlValue::Text(p.clone())));
+        }
+        if let Some(pid) = self.runner_pid {
+            out.push(("runner_pid", int(pid)));
+        }
+        if let Some(v) = &self.runner_started_at {
+            out.push(("runner_started_at", text(v)));
+        }
+        if let Some(n) = self.iteration_count {
+            out.push(("iteration_count", SqlValue::Integer(n)));
+        }
+        if let Some(v) = &self.wait_until {
+            out.push(("wait_until", text(v)));
+        }
+        if let Some(v) = &self.waiting_since {
+            out.push(("waiting_since", text(v)));
+        }
+        if let Some(owner) = self.runner_owner {
+            out.push(("runner_owner", text(&owner.map(|o| o.as_str().to_string()))));
+        }
+        if let Some(v) = &self.runner_instance_id {
+            out.push(("runner_instance_id", text(v)));
+        }
+        if let Some(rec) = &self.reconciled {
+            let (at, why) = rec.clone().unzip();
+            out.push(("reconciled_at", text(&at)));
+            out.push(("reconcile_reason", text(&why)));
+        }
+        if let Some(job) = &self.job {
+            out.push((
+                "job_kind",
+                text(&job.as_ref().map(|j| j.kind.as_str().to_string())),
+            ));
+            out.push(("job_token", text(&job.as_ref().map(|j| j.token.clone()))));
+            out.push(("job_pgid", int(job.as_ref().and_then(|j| j.pgid))));
+        }
+        if let Some(st) = &self.stop_state {
+            out.push((
+                "stop_main_count",
+                SqlValue::Integer(st.main_iteration_count),
+            ));
+            out.push((
+                "stop_qual_count",
+                SqlValue::Integer(st.qual_iteration_count),
+            ));
+            out.push((
+                "stop_qual_last_main",
+                SqlValue::Integer(st.qual_last_main_count),
+            ));
+            out.push(("stall_unchanged", SqlValue::Integer(st.stall_unchanged)));
+            out.push((
+                "stall_nudged",
+                SqlValue::Integer(i64::from(st.stall_nudged)),
+            ));
+        }
+        out
+    }
 }
 
 impl Store {
-    /// Inserts a new loop.
+    /// Inserts a new loop (and its stop rules).
     pub fn insert_loop(&mut self, l: &Loop) -> Result<()> {
-        let tags = (!l.tags.is_empty()).then(|| json!(l.tags).to_string());
         self.write(|tx| {
-            tx.exec_cached(
-                &format!("INSERT INTO loops ({LOOP_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"),
-                params![
-                    l.id, l.short_id, l.name, l.repo_path, l.base_prompt_path, l.base_prompt_msg,
-                    l.interval_seconds, l.max_iterations, l.max_runtime_seconds, l.pool_id, l.profile_id,
-                    l.state.as_str(), l.last_run_at, l.last_exit_code, l.last_error, l.log_path,
-                    l.ledger_path, tags, map_json(&l.metadata), l.created_at, l.updated_at
-                ],
+            crate::loop_rows::insert(tx, l)?;
+            record(
+                tx,
+                "loop.created",
+                "loop",
+                &l.id,
+                &json!({ "name": l.name, "repo_path": l.repo_path }),
             )
-            .map_err(|e| {
-                let e = StoreError::from(e);
-                if e.to_string().contains("loops.short_id") {
-                    e.unique("loop short id", &l.short_id)
-                } else {
-                    e.unique("loop name", &l.name)
-                }
-            })?;
-            record(tx, "loop.created", "loop", &l.id, &json!({ "name": l.name, "repo_path": l.repo_path }))
         })
     }
 
@@ -102,7 +188,7 @@ impl Store {
     pub fn get_loop(&self, id: &str) -> Result<Loop> {
         self.conn()
             .row_cached(
-                &format!("SELECT {LOOP_COLUMNS} FROM loops WHERE id = ?1"),
+                &format!("{LOOP_SELECT} WHERE loops.id = ?1"),
                 [id],
                 loop_from_row,
             )
@@ -137,7 +223,7 @@ impl Store {
 
     /// Lists loops matching `filter`, oldest first.
     pub fn list_loops(&self, filter: &LoopFilter) -> Result<Vec<Loop>> {
-        let mut sql = format!("SELECT {LOOP_COLUMNS} FROM loops WHERE 1=1");
+        let mut sql = format!("{LOOP_SELECT} WHERE 1=1");
         let mut args: Vec<SqlValue> = Vec::new();
         let mut add = |clause: &str, value: &str| {
             args.push(SqlValue::Text(value.to_string()));
@@ -162,7 +248,7 @@ impl Store {
             );
             sql.push(')');
         }
-        sql.push_str(" ORDER BY created_at, rowid");
+        sql.push_str(" ORDER BY loops.created_at, loops.rowid");
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), loop_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -172,46 +258,9 @@ impl Store {
     pub fn update_loop(&mut self, id: &str, update: &LoopUpdate) -> Result<()> {
         let mut sets: Vec<String> = vec!["updated_at = ?1".into()];
         let mut args: Vec<SqlValue> = vec![SqlValue::Text(now_rfc3339())];
-        let mut push = |column: &str, value: SqlValue| {
+        for (column, value) in update.assignments() {
             args.push(value);
             sets.push(format!("{column} = ?{}", args.len()));
-        };
-        let text = |v: &Option<String>| v.clone().map_or(SqlValue::Null, SqlValue::Text);
-        if let Some(state) = update.state {
-            push("state", SqlValue::Text(state.as_str().into()));
-        }
-        if let Some(err) = &update.last_error {
-            push("last_error", text(err));
-        }
-        if let Some(at) = &update.last_run_at {
-            push("last_run_at", SqlValue::Text(at.clone()));
-        }
-        if let Some(code) = update.last_exit_code {
-            push(
-                "last_exit_code",
-                code.map_or(SqlValue::Null, SqlValue::Integer),
-            );
-        }
-        if let Some(p) = &update.log_path {
-            push("log_path", SqlValue::Text(p.clone()));
-        }
-        if let Some(p) = &update.ledger_path {
-            push("ledger_path", SqlValue::Text(p.clone()));
-        }
-        if !update.meta_set.is_empty() || !update.meta_remove.is_empty() {
-            let mut expr = "COALESCE(metadata_json, '{}')".to_string();
-            for key in &update.meta_remove {
-                expr = format!("json_remove({expr}, '{}')", json_path(key));
-            }
-            for (key, value) in &update.meta_set {
-                args.push(SqlValue::Text(value.to_string()));
-                expr = format!(
-                    "json_set({expr}, '{}', json(?{}))",
-                    json_path(key),
-                    args.len()
-                );
-            }
-            sets.push(format!("metadata_json = {expr}"));
         }
         args.push(SqlValue::Text(id.to_string()));
         let sql = format!(
@@ -255,6 +304,23 @@ impl Store {
             }
             record(tx, "loop.removed", "loop", id, &Value::Null)
         })
+    }
+
+    /// Loops waiting (state `waiting`, `waiting_since` set) since before `since` (all waiting
+    /// loops when `since` is None) that could run on `profile_id`: pinned to it, or on a pool it
+    /// belongs to. Oldest first. A loop other than `loop_id` takes a slot of the profile only
+    /// after these, so busy profiles serve waiting loops in the order they started waiting.
+    pub fn earlier_waiters(
+        &self,
+        loop_id: &str,
+        since: Option<&str>,
+        profile_id: &str,
+    ) -> Result<Vec<String>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id FROM loops WHERE id != ?1 AND state = 'waiting' AND waiting_since IS NOT NULL              AND (?2 IS NULL OR waiting_since < ?2)              AND (profile_id = ?3 OR pool_id IN (SELECT pool_id FROM pool_members WHERE profile_id = ?3))              ORDER BY waiting_since, id",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![loop_id, since, profile_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
     }
 
     /// Number of run rows per loop (from the trigger-maintained `loops.run_count`).

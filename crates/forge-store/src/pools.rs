@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::events::record;
 use crate::rows::{
-    POOL_COLUMNS, PROFILE_COLUMNS, map_json, member_from_row, pool_from_row, profile_from_row,
+    POOL_COLUMNS, PROFILE_COLUMNS, member_from_row, pool_from_row, profile_from_row,
 };
 use crate::{Result, Store, StoreError};
 
@@ -29,7 +29,7 @@ impl Store {
             name: name.to_string(),
             strategy: strategy.to_string(),
             is_default: false,
-            metadata: Default::default(),
+            last_index: None,
             created_at: now.clone(),
             updated_at: now,
         };
@@ -43,7 +43,7 @@ impl Store {
                     pool.name,
                     pool.strategy,
                     i64::from(is_default),
-                    map_json(&pool.metadata),
+                    pool.last_index,
                     pool.created_at,
                     pool.updated_at
                 ],
@@ -200,7 +200,7 @@ impl Store {
     pub fn set_pool_cursor(&mut self, pool_id: &str, last_index: i64) -> Result<()> {
         self.write(|tx| {
             tx.exec_cached(
-                "UPDATE pools SET metadata_json = json_set(COALESCE(metadata_json, '{}'), '$.last_index', ?2) WHERE id = ?1",
+                "UPDATE pools SET last_index = ?2 WHERE id = ?1",
                 params![pool_id, last_index],
             )?;
             Ok(())

@@ -2,89 +2,44 @@
 
 use std::collections::BTreeMap;
 
-use forge_core::model::{Loop, LoopKv, LoopRun, Pool, PoolMember, Profile, QueueItem, WorkState};
+use forge_core::model::{LoopKv, LoopRun, Pool, PoolMember, Profile, QueueItem, WorkState};
+
+use crate::decode::{enum_req, json_opt};
 use rusqlite::Row;
 use serde_json::{Map, Value};
-
-/// Parses a JSON object column; invalid or missing JSON reads as empty.
-pub(crate) fn json_map(text: Option<String>) -> Map<String, Value> {
-    text.and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
-        .unwrap_or_default()
-}
 
 /// Encodes a map for a JSON column; empty maps are stored as NULL.
 pub(crate) fn map_json(map: &Map<String, Value>) -> Option<String> {
     (!map.is_empty()).then(|| Value::Object(map.clone()).to_string())
 }
 
-/// Parses an enum column, falling back to a default for values written by other tools.
-fn parse_enum<T: std::str::FromStr>(text: String, fallback: T) -> T {
-    text.parse().unwrap_or(fallback)
-}
-
-pub(crate) const LOOP_COLUMNS: &str = "id, short_id, name, repo_path, base_prompt_path, base_prompt_msg, \
-    interval_seconds, max_iterations, max_runtime_seconds, pool_id, profile_id, state, last_run_at, \
-    last_exit_code, last_error, log_path, ledger_path, tags_json, metadata_json, created_at, updated_at";
-
-pub(crate) fn loop_from_row(r: &Row<'_>) -> rusqlite::Result<Loop> {
-    Ok(Loop {
-        id: r.get(0)?,
-        short_id: r.get(1)?,
-        name: r.get(2)?,
-        repo_path: r.get(3)?,
-        base_prompt_path: r.get(4)?,
-        base_prompt_msg: r.get(5)?,
-        interval_seconds: r.get(6)?,
-        max_iterations: r.get(7)?,
-        max_runtime_seconds: r.get(8)?,
-        pool_id: r.get(9)?,
-        profile_id: r.get(10)?,
-        state: parse_enum(r.get(11)?, forge_core::model::LoopState::Stopped),
-        last_run_at: r.get(12)?,
-        last_exit_code: r.get(13)?,
-        last_error: r.get(14)?,
-        log_path: r.get(15)?,
-        ledger_path: r.get(16)?,
-        tags: r
-            .get::<_, Option<String>>(17)?
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default(),
-        metadata: json_map(r.get(18)?),
-        created_at: r.get(19)?,
-        updated_at: r.get(20)?,
-    })
-}
-
 pub(crate) const PROFILE_COLUMNS: &str = "id, name, harness, auth_kind, auth_home, prompt_mode, \
     command_template, model, extra_args_json, env_json, max_concurrency, cooldown_until, created_at, updated_at";
 
 pub(crate) fn profile_from_row(r: &Row<'_>) -> rusqlite::Result<Profile> {
+    let id: String = r.get(0)?;
+    let name: String = r.get(1)?;
+    let who = (id.as_str(), name.as_str());
     Ok(Profile {
-        id: r.get(0)?,
-        name: r.get(1)?,
         harness: r.get(2)?,
         auth_kind: r.get(3)?,
         auth_home: r.get(4)?,
-        prompt_mode: parse_enum(r.get(5)?, forge_core::model::PromptMode::Env),
+        prompt_mode: enum_req(r, 5, "profile", who, "prompt_mode")?,
         command_template: r.get(6)?,
         model: r.get(7)?,
-        extra_args: r
-            .get::<_, Option<String>>(8)?
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default(),
-        env: r
-            .get::<_, Option<String>>(9)?
-            .and_then(|t| serde_json::from_str::<BTreeMap<String, String>>(&t).ok())
-            .unwrap_or_default(),
+        extra_args: json_opt(r, 8, "profile", who, "extra_args")?.unwrap_or_default(),
+        env: json_opt::<BTreeMap<String, String>>(r, 9, "profile", who, "env")?.unwrap_or_default(),
         max_concurrency: r.get(10)?,
         cooldown_until: r.get(11)?,
         created_at: r.get(12)?,
         updated_at: r.get(13)?,
+        id,
+        name,
     })
 }
 
 pub(crate) const POOL_COLUMNS: &str =
-    "id, name, strategy, is_default, metadata_json, created_at, updated_at";
+    "id, name, strategy, is_default, last_index, created_at, updated_at";
 
 pub(crate) fn pool_from_row(r: &Row<'_>) -> rusqlite::Result<Pool> {
     Ok(Pool {
@@ -92,7 +47,7 @@ pub(crate) fn pool_from_row(r: &Row<'_>) -> rusqlite::Result<Pool> {
         name: r.get(1)?,
         strategy: r.get(2)?,
         is_default: r.get::<_, i64>(3)? != 0,
-        metadata: json_map(r.get(4)?),
+        last_index: r.get(4)?,
         created_at: r.get(5)?,
         updated_at: r.get(6)?,
     })
@@ -113,18 +68,20 @@ pub(crate) const QUEUE_COLUMNS: &str = "id, loop_id, type, position, status, att
     error_message, created_at, dispatched_at, completed_at";
 
 pub(crate) fn queue_item_from_row(r: &Row<'_>) -> rusqlite::Result<QueueItem> {
+    let id: String = r.get(0)?;
+    let who = (id.as_str(), id.as_str());
     Ok(QueueItem {
-        id: r.get(0)?,
         loop_id: r.get(1)?,
-        item_type: parse_enum(r.get(2)?, forge_core::model::QueueItemType::MessageAppend),
+        item_type: enum_req(r, 2, "queue item", who, "type")?,
         position: r.get(3)?,
-        status: parse_enum(r.get(4)?, forge_core::model::QueueItemStatus::Pending),
+        status: enum_req(r, 4, "queue item", who, "status")?,
         attempts: r.get(5)?,
-        payload: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or(Value::Null),
+        payload: json_opt(r, 6, "queue item", who, "payload")?.unwrap_or(Value::Null),
         error_message: r.get(7)?,
         created_at: r.get(8)?,
         dispatched_at: r.get(9)?,
         completed_at: r.get(10)?,
+        id,
     })
 }
 
@@ -132,11 +89,12 @@ pub(crate) const RUN_COLUMNS: &str = "id, loop_id, profile_id, status, prompt_so
     prompt_override, started_at, finished_at, exit_code, output_tail, harness_pgid, metadata_json";
 
 pub(crate) fn run_from_row(r: &Row<'_>) -> rusqlite::Result<LoopRun> {
+    let id: String = r.get(0)?;
+    let who = (id.as_str(), id.as_str());
     Ok(LoopRun {
-        id: r.get(0)?,
         loop_id: r.get(1)?,
         profile_id: r.get(2)?,
-        status: parse_enum(r.get(3)?, forge_core::model::RunStatus::Error),
+        status: enum_req(r, 3, "run", who, "status")?,
         prompt_source: r.get(4)?,
         prompt_path: r.get(5)?,
         prompt_override: r.get::<_, i64>(6)? != 0,
@@ -145,7 +103,8 @@ pub(crate) fn run_from_row(r: &Row<'_>) -> rusqlite::Result<LoopRun> {
         exit_code: r.get(9)?,
         output_tail: r.get(10)?,
         harness_pgid: r.get(11)?,
-        metadata: json_map(r.get(12)?),
+        metadata: json_opt(r, 12, "run", who, "metadata")?.unwrap_or_default(),
+        id,
     })
 }
 

@@ -5,7 +5,6 @@ use forge_core::model::{
     Loop, LoopRun, LoopState, Profile, PromptMode, QueueItemStatus, RunStatus,
 };
 use forge_core::queue::Payload;
-use serde_json::json;
 
 use crate::{LoopFilter, LoopUpdate, MoveTarget, RunFinish, Store, StoreError};
 
@@ -29,9 +28,9 @@ fn sample_loop(name: &str) -> Loop {
         log_path: None,
         ledger_path: None,
         tags: vec!["a".into(), "b".into()],
-        metadata: Default::default(),
         created_at: "2026-01-01T00:00:00Z".into(),
         updated_at: "2026-01-01T00:00:00Z".into(),
+        ..Loop::default()
     }
 }
 
@@ -57,7 +56,7 @@ fn sample_profile(name: &str) -> Profile {
 #[test]
 fn schema_snapshot() {
     let store = Store::open_in_memory().unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), 5);
     insta::assert_snapshot!(store.schema_dump().unwrap());
 }
 
@@ -67,7 +66,7 @@ fn reopening_a_migrated_file_is_idempotent() {
     let path = dir.path().join("nested/forge.db");
     Store::open(&path, 1000).unwrap();
     let store = Store::open(&path, 1000).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), 5);
     let mode: String = store
         .conn()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -107,13 +106,21 @@ fn loops_insert_filter_update_and_unique_names() {
     store
         .update_loop(
             &l.id,
-            &LoopUpdate::state_with_error(LoopState::Error, "boom")
-                .meta("pid", json!(42))
-                .meta("iteration_count", json!(3)),
+            &LoopUpdate {
+                runner_pid: Some(Some(42)),
+                iteration_count: Some(3),
+                ..LoopUpdate::state_with_error(LoopState::Error, "boom")
+            },
         )
         .unwrap();
     store
-        .update_loop(&l.id, &LoopUpdate::default().unmeta("pid"))
+        .update_loop(
+            &l.id,
+            &LoopUpdate {
+                runner_pid: Some(None),
+                ..LoopUpdate::default()
+            },
+        )
         .unwrap();
     let got = store.get_loop(&l.id).unwrap();
     assert_eq!(got.state, LoopState::Error);
@@ -202,10 +209,7 @@ fn pools_default_members_cursor_and_running_counts() {
         vec!["b", "a"]
     );
     store.set_pool_cursor(&first.id, 1).unwrap();
-    assert_eq!(
-        store.resolve_pool("first").unwrap().metadata["last_index"],
-        json!(1)
-    );
+    assert_eq!(store.resolve_pool("first").unwrap().last_index, Some(1));
 
     let l = sample_loop("r");
     store.insert_loop(&l).unwrap();

@@ -6,14 +6,13 @@ use std::path::PathBuf;
 use clap::Args;
 use forge_core::duration::parse_duration_secs_ceil;
 use forge_core::ids::{new_id, new_short_id};
-use forge_core::model::{Loop, LoopState};
+use forge_core::model::{Loop, LoopState, RunnerOwner};
 use forge_core::queue::Payload;
 use forge_core::slug::slugify;
 use forge_core::time::now_rfc3339;
 use forge_runner::prompts::resolve_prompt_ref;
 use forge_runner::{RunnerPaths, claim_runner};
 use forge_store::{LoopUpdate, Store};
-use serde_json::json;
 
 use crate::context::Ctx;
 use crate::error::CliError;
@@ -225,26 +224,6 @@ pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPl
     })
 }
 
-/// The metadata a new loop starts with: its smart-stop configuration and guards.
-fn loop_metadata(plan: &LoopPlan) -> serde_json::Map<String, serde_json::Value> {
-    let mut metadata = serde_json::Map::new();
-    if let Some(v) = plan
-        .stop_config
-        .as_ref()
-        .and_then(|c| serde_json::to_value(c).ok())
-    {
-        metadata.insert("stop_config".into(), v);
-    }
-    if let Some(v) = plan
-        .guards
-        .as_ref()
-        .and_then(|g| serde_json::to_value(g).ok())
-    {
-        metadata.insert("guards".into(), v);
-    }
-    metadata
-}
-
 fn require_members(store: &Store, pool_id: &str, name: &str) -> Result<(), CliError> {
     if store.list_pool_members(pool_id)?.is_empty() {
         return Err(
@@ -290,9 +269,11 @@ pub(crate) fn create_loop(
         log_path: Some(paths.log_path(&slug).display().to_string()),
         ledger_path: Some(RunnerPaths::ledger_path(repo, &slug).display().to_string()),
         tags: plan.tags.clone(),
-        metadata: loop_metadata(plan),
+        stop_rules: plan.stop_config.clone().unwrap_or_default(),
+        guards: plan.guards.clone().unwrap_or_default(),
         created_at: now.clone(),
         updated_at: now,
+        ..Loop::default()
     };
     store.insert_loop(&l)?;
     if plan.initial_wait > 0 {
@@ -317,9 +298,9 @@ pub(crate) fn start_runner(ctx: &Ctx, store: &mut Store, l: &Loop) -> Result<Loo
     let update = LoopUpdate {
         state: Some(LoopState::Running),
         last_error: Some(None),
+        runner_owner: Some(Some(RunnerOwner::Local)),
         ..LoopUpdate::default()
-    }
-    .meta("runner_owner", json!("local"));
+    };
     store.update_loop(&l.id, &update)?;
     match claim.spawn(&paths) {
         Ok(_) => {}

@@ -59,7 +59,7 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
         let rows: Vec<Value> = loops
             .iter()
             .map(|l| {
-                let mut v = serde_json::to_value(l).unwrap_or(Value::Null);
+                let mut v = l.to_json();
                 if let Some(obj) = v.as_object_mut() {
                     obj.insert("runs".into(), json!(runs.get(&l.id).copied().unwrap_or(0)));
                     obj.insert(

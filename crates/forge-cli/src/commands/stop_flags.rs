@@ -5,8 +5,8 @@ use std::path::Path;
 
 use clap::Args;
 use forge_core::stop::{
-    DECISION_VALUES, ON_INVALID_VALUES, QualPrompt, QualStop, QuantStop, STREAM_MODE_VALUES,
-    StallStop, StopConfig, WHEN_VALUES, check_enum,
+    OnInvalid, QualPrompt, QualStop, QuantDecision, QuantStop, QuantWhen, StallStop, StopConfig,
+    StreamMode, parse_flag,
 };
 use forge_runner::prompts::resolve_prompt_ref;
 
@@ -65,15 +65,15 @@ pub(crate) struct StopArgs {
     pub(crate) stall_iterations: Option<i64>,
 }
 
-fn enum_flag(
+/// An enum flag's value (its type's default when the flag is not given).
+fn enum_flag<T: Copy + std::fmt::Display + PartialEq + Default>(
     flag: &str,
     value: Option<&String>,
-    valid: &[&str],
-    default: &str,
-) -> Result<String, CliError> {
+    valid: &[T],
+) -> Result<T, CliError> {
     match value {
-        Some(v) => check_enum(flag, v, valid).map_err(CliError::invalid),
-        None => Ok(default.to_string()),
+        Some(v) => parse_flag(flag, v, valid).map_err(CliError::invalid),
+        None => Ok(T::default()),
     }
 }
 
@@ -157,28 +157,24 @@ impl StopArgs {
             when: enum_flag(
                 "--quantitative-stop-when",
                 self.quantitative_stop_when.as_ref(),
-                WHEN_VALUES,
-                "before",
+                QuantWhen::ALL,
             )?,
             decision: enum_flag(
                 "--quantitative-stop-decision",
                 self.quantitative_stop_decision.as_ref(),
-                DECISION_VALUES,
-                "stop",
+                QuantDecision::ALL,
             )?,
             exit_codes,
             exit_invert: self.quantitative_stop_exit_invert,
             stdout_mode: enum_flag(
                 "--quantitative-stop-stdout",
                 self.quantitative_stop_stdout.as_ref(),
-                STREAM_MODE_VALUES,
-                "any",
+                StreamMode::ALL,
             )?,
             stderr_mode: enum_flag(
                 "--quantitative-stop-stderr",
                 self.quantitative_stop_stderr.as_ref(),
-                STREAM_MODE_VALUES,
-                "any",
+                StreamMode::ALL,
             )?,
             stdout_regex: self
                 .quantitative_stop_stdout_regex
@@ -196,8 +192,8 @@ impl StopArgs {
                 .unwrap_or(0),
         };
         let no_criteria = quant.exit_codes.is_empty()
-            && quant.stdout_mode == "any"
-            && quant.stderr_mode == "any"
+            && quant.stdout_mode == StreamMode::Any
+            && quant.stderr_mode == StreamMode::Any
             && quant.stdout_regex.is_empty()
             && quant.stderr_regex.is_empty();
         if no_criteria {
@@ -243,8 +239,7 @@ impl StopArgs {
         let on_invalid = enum_flag(
             "--qualitative-stop-on-invalid",
             self.qualitative_stop_on_invalid.as_ref(),
-            ON_INVALID_VALUES,
-            "continue",
+            OnInvalid::ALL,
         )?;
         Ok(Some(QualStop {
             every_n: every,

@@ -80,7 +80,11 @@ pub(crate) fn run(ctx: &Ctx, args: UpArgs) -> Result<(), CliError> {
         started.push(running);
     }
     if ctx.printer.is_json() {
-        ctx.printer.json(&started)?;
+        let json: Vec<serde_json::Value> = started
+            .iter()
+            .map(forge_core::model::Loop::to_json)
+            .collect();
+        ctx.printer.json(&json)?;
     }
     Ok(())
 }

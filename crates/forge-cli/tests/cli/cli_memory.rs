@@ -111,7 +111,7 @@ fn work_set_current_ls_clear_with_agent_and_iteration_defaults() {
     // The loop has run 7 iterations.
     let conn = rusqlite::Connection::open(env.db_path()).unwrap();
     conn.execute(
-        "UPDATE loops SET metadata_json = '{\"iteration_count\":7}' WHERE id = ?1",
+        "UPDATE loops SET iteration_count = 7 WHERE id = ?1",
         [&l.id],
     )
     .unwrap();

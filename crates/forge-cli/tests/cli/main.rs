@@ -21,4 +21,5 @@ mod fmail_compat;
 mod fmail_concurrency;
 mod runtime_process;
 mod smart_stop;
+mod supervision;
 mod usage_failover;

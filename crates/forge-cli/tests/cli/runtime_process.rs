@@ -174,17 +174,9 @@ fn sigkilled_runner_is_reconciled_by_ps_and_resume_redelivers_unconsumed_message
     assert_eq!(env.log("crashy").matches("redeliver-me").count(), 1);
     let id = env.loop_id("crashy");
     let runner_pid = env
-        .query_str(
-            "SELECT json_extract(metadata_json, '$.pid') FROM loops WHERE id = ?1",
-            &id,
-        )
+        .query_str("SELECT runner_pid FROM loops WHERE id = ?1", &id)
         .and_then(|p| p.parse::<i32>().ok())
-        .or_else(|| {
-            Some(env.query_i64(
-                "SELECT json_extract(metadata_json, '$.pid') FROM loops WHERE id = ?1",
-                &id,
-            ) as i32)
-        })
+        .or_else(|| Some(env.query_i64("SELECT runner_pid FROM loops WHERE id = ?1", &id) as i32))
         .unwrap();
     let pgid = env.running_pgid("crashy").unwrap();
 
@@ -242,10 +234,7 @@ fn sigkilled_runner_is_reconciled_by_ps_and_resume_redelivers_unconsumed_message
         env.log("crashy")
     );
     assert_eq!(
-        env.query_i64(
-            "SELECT json_extract(metadata_json, '$.iteration_count') FROM loops WHERE id = ?1",
-            &id
-        ),
+        env.query_i64("SELECT iteration_count FROM loops WHERE id = ?1", &id),
         0,
         "a resumed runner starts with fresh counters"
     );

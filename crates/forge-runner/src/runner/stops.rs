@@ -1,53 +1,32 @@
 //! Smart stop inside the runner: the quantitative command rule, the judge's verdict, and the
 //! progress-aware stall rule (repository unchanged for N iterations → nudge once, then stop).
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::time::Duration;
 
-use forge_core::model::Loop;
+use forge_core::model::{JobKind, Loop};
 use forge_core::queue::Payload;
 use forge_core::stop::{Phase, StopConfig, Verdict, parse_verdict, stall_nudge};
 
 use super::Runner;
+use super::aux::AuxRun;
 use crate::RunnerError;
-use crate::spawn::{capture_output, run_check};
+use crate::exec::Interrupt;
 
-/// The loop's stop configuration (empty when none or unreadable).
-pub(crate) fn stop_config(l: &Loop) -> StopConfig {
-    l.metadata
-        .get("stop_config")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default()
-}
-
-/// The loop's guards (empty when none or unreadable).
-pub(crate) fn guards(l: &Loop) -> forge_core::stop::Guards {
-    l.metadata
-        .get("guards")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default()
-}
-
-/// A fingerprint of the repository's progress: HEAD plus the working-tree state.
-pub(crate) fn repo_fingerprint(repo: &Path) -> Option<u64> {
-    let head =
-        capture_output("git", &["rev-parse", "--verify", "-q", "HEAD"], repo).unwrap_or_default();
-    let status = capture_output(
-        "git",
-        &["status", "--porcelain", "--untracked-files=all"],
-        repo,
-    )?;
-    let diff = capture_output("git", &["diff", "HEAD"], repo).unwrap_or_default();
-    let mut hasher = DefaultHasher::new();
-    (head, status, diff).hash(&mut hasher);
-    Some(hasher.finish())
+/// What the quantitative rule decided.
+pub(super) enum Quant {
+    /// Not due, not matched, or matched with decision `continue`.
+    Go,
+    /// Matched with decision `stop`: the stop reason.
+    Stop(String),
+    /// The check was interrupted (stop, kill, signal); the next pass of the loop acts on why.
+    Halted,
 }
 
 impl Runner<'_> {
     /// The stop reason once the loop's runs have spent its `--max-cost` / `--max-tokens`.
     pub(super) fn budget_reason(&self, l: &Loop) -> Result<Option<String>, RunnerError> {
-        let g = guards(l);
+        let g = &l.guards;
         if g.max_cost_usd <= 0.0 && g.max_tokens <= 0 {
             return Ok(None);
         }
@@ -59,53 +38,71 @@ impl Runner<'_> {
         Ok(g.budget_reason(totals.cost_usd, tokens))
     }
 
-    /// Runs the quantitative rule when due in `phase`; returns the stop reason on a stopping match.
-    pub(super) fn quant_check(
-        &mut self,
-        l: &Loop,
-        cfg: &StopConfig,
-        phase: Phase,
-    ) -> Option<String> {
-        let quant = cfg.quant.as_ref()?;
+    /// Runs the quantitative rule when due in `phase`.
+    pub(super) fn quant_check(&mut self, l: &Loop, phase: Phase) -> Result<Quant, RunnerError> {
+        let Some(quant) = l.stop_rules.quant.as_ref() else {
+            return Ok(Quant::Go);
+        };
         let index = match phase {
             Phase::Before => self.iteration_count + 1,
             Phase::After => self.iteration_count,
         };
         if !quant.due(index, phase) {
-            return None;
+            return Ok(Quant::Go);
         }
         if quant.cmd.trim().is_empty() {
             self.log.line("quant stop not matched: empty cmd");
-            return None;
+            return Ok(Quant::Go);
         }
         let timeout =
             (quant.timeout_seconds > 0).then(|| Duration::from_secs(quant.timeout_seconds as u64));
-        let out = run_check(&quant.cmd, Path::new(&l.repo_path), timeout);
-        if out.timed_out {
+        let spec = self.shell.job(&quant.cmd, &[]).cwd(Path::new(&l.repo_path));
+        let out = match self.run_aux(JobKind::QuantCheck, spec, timeout)? {
+            AuxRun::NotStarted(e) => {
+                self.log.line(&format!("quant stop not matched: {e}"));
+                return Ok(Quant::Go);
+            }
+            AuxRun::Done(out) => out,
+        };
+        let (exit_code, timed_out) = match &out.finished.stopped {
+            Some(Interrupt::TimedOut(_)) => (-1, true),
+            Some(why) => {
+                self.log.line(&format!(
+                    "quant stop check interrupted: {}",
+                    why.error_text()
+                ));
+                return Ok(Quant::Halted);
+            }
+            None => (out.finished.exit_code(), false),
+        };
+        if timed_out {
             self.log.line(&format!(
                 "quant stop command timed out after {}s",
                 quant.timeout_seconds
             ));
         }
-        match quant.evaluate(out.exit_code, &out.stdout, &out.stderr) {
+        match quant.evaluate(exit_code, &out.stdout_text(), &out.stderr_text()) {
             Ok(()) => {
-                let decision = if quant.stops() { "stop" } else { "continue" };
+                let decision = quant.decision;
                 self.log.line(&format!(
-                    "quant stop matched (decision={decision} exit_code={})",
-                    out.exit_code
+                    "quant stop matched (decision={decision} exit_code={exit_code})"
                 ));
-                quant.stops().then(|| "quant stop: matched".to_string())
+                Ok(if quant.stops() {
+                    Quant::Stop("quant stop: matched".into())
+                } else {
+                    Quant::Go
+                })
             }
             Err(reason) => {
                 self.log.line(&format!("quant stop not matched: {reason}"));
-                None
+                Ok(Quant::Go)
             }
         }
     }
 
     /// Reads a judge run's verdict; returns the stop reason when the loop must stop.
-    pub(super) fn judge_verdict(&mut self, cfg: &StopConfig, answer: &str) -> Option<String> {
-        let qual = cfg.qual.as_ref()?;
+    pub(super) fn judge_verdict(&mut self, rules: &StopConfig, answer: &str) -> Option<String> {
+        let qual = rules.qual.as_ref()?;
         match parse_verdict(answer) {
             Verdict::Stop => {
                 self.log.line("qual stop signaled stop (0)");
@@ -116,13 +113,9 @@ impl Runner<'_> {
                 None
             }
             Verdict::Invalid => {
-                let on_invalid = if qual.stop_on_invalid() {
-                    "stop"
-                } else {
-                    "continue"
-                };
                 self.log.line(&format!(
-                    "qual stop invalid output (on_invalid={on_invalid})"
+                    "qual stop invalid output (on_invalid={})",
+                    qual.on_invalid
                 ));
                 qual.stop_on_invalid()
                     .then(|| "qual stop: invalid output (expected 0 or 1)".to_string())
@@ -132,15 +125,11 @@ impl Runner<'_> {
 
     /// After a main run: compares the repository with the previous iteration. After N unchanged
     /// iterations it queues one corrective message; after N more it returns the stop reason.
-    pub(super) fn stall_check(
-        &mut self,
-        l: &Loop,
-        cfg: &StopConfig,
-    ) -> Result<Option<String>, RunnerError> {
-        let Some(stall) = cfg.stall.as_ref().filter(|s| s.iterations > 0) else {
+    pub(super) fn stall_check(&mut self, l: &Loop) -> Result<Option<String>, RunnerError> {
+        let Some(stall) = l.stop_rules.stall.as_ref().filter(|s| s.iterations > 0) else {
             return Ok(None);
         };
-        let fingerprint = repo_fingerprint(Path::new(&l.repo_path));
+        let fingerprint = self.repo_fingerprint(Path::new(&l.repo_path))?;
         let unchanged = fingerprint.is_some() && fingerprint == self.repo_fingerprint;
         self.repo_fingerprint = fingerprint;
         if !unchanged {
@@ -162,12 +151,10 @@ impl Runner<'_> {
             "no repository change in {} iterations; sending a corrective message",
             stall.iterations
         ));
-        self.store.enqueue(
-            &l.id,
-            &[Payload::Message {
-                text: stall_nudge(stall.iterations),
-            }],
-        )?;
+        let nudge = Payload::Message {
+            text: stall_nudge(stall.iterations),
+        };
+        self.store.enqueue(&l.id, &[nudge])?;
         self.stop_state.stall_nudged = true;
         self.stop_state.stall_unchanged = 0;
         Ok(None)

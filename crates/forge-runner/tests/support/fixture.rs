@@ -64,8 +64,8 @@ pub(crate) fn pinned_loop(
         log_path: None,
         ledger_path: None,
         tags: vec![],
-        metadata: Default::default(),
         created_at: now.clone(),
         updated_at: now,
+        ..Default::default()
     }
 }

@@ -85,9 +85,9 @@ pub(crate) fn insert_loop(env: &TestEnv, name: &str, short_id: &str, tags: &[&st
         log_path: Some(env.log_path(name).display().to_string()),
         ledger_path: None,
         tags: tags.iter().map(|t| t.to_string()).collect(),
-        metadata: Default::default(),
         created_at: now.clone(),
         updated_at: now,
+        ..Default::default()
     };
     store.insert_loop(&l).unwrap();
     l
