@@ -208,6 +208,13 @@ impl Loop {
     pub fn runner_owner(&self) -> Option<&str> {
         self.metadata.get("runner_owner").and_then(Value::as_str)
     }
+
+    /// The opaque id of the runner last started for this loop (`local-<32 hex>`).
+    pub fn runner_instance_id(&self) -> Option<&str> {
+        self.metadata
+            .get("runner_instance_id")
+            .and_then(Value::as_str)
+    }
 }
 
 /// One harness profile: a way to run one agent CLI under one account.

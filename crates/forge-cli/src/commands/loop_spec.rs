@@ -319,7 +319,11 @@ pub(crate) fn start_runner(ctx: &Ctx, store: &mut Store, l: &Loop) -> Result<Loo
         last_error: Some(None),
         ..LoopUpdate::default()
     }
-    .meta("runner_owner", json!("local"));
+    .meta("runner_owner", json!("local"))
+    .meta(
+        "runner_instance_id",
+        json!(format!("local-{}", uuid::Uuid::new_v4().simple())),
+    );
     store.update_loop(&l.id, &update)?;
     match claim.spawn(&paths) {
         Ok(_) => {}
