@@ -127,14 +127,10 @@ fn profile_init_json() {
         "alias cc2='CLAUDE_CONFIG_DIR=~/.claude-2 claude'\nalias codex1=\"codex\"\n",
     );
     env.set_var("FORGE_ALIAS_FILE", &aliases);
-    // A harness on PATH is reported in `harnesses`.
+    // A harness on PATH is reported in `harnesses`; PATH holds only it, so the machine's own
+    // harnesses do not show up.
     let bin = env.write_script("bin/codex", "#!/bin/sh\nexit 0\n");
-    let path = format!(
-        "{}:{}",
-        bin.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    env.set_var("PATH", path);
+    env.set_var("PATH", bin.parent().unwrap());
     let out = ok(&env, &["profile", "init", "--json"]).json();
     assert_shape(&out, "profile-init");
     assert_eq!(out["imported"], 2);
