@@ -5,15 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::assert_shape;
-use crate::fmail_support::{Sandbox, json_lines};
-
-/// The machine's host name, read independently of fmail.
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .unwrap()
-        .trim()
-        .to_string()
-}
+use crate::fmail_support::{Sandbox, host_name, json_lines};
 
 fn each_line(stdout: &str, fixture: &str) -> Vec<Value> {
     let lines = json_lines(stdout);
