@@ -197,7 +197,7 @@ pub struct RunnerState {
     /// Who started the runner.
     #[serde(rename = "runner_owner", skip_serializing_if = "Option::is_none")]
     pub owner: Option<RunnerOwner>,
-    /// The daemon's id for the runner (daemon-owned runners).
+    /// The id of the runner last started (`local-<32 hex>`, or the daemon's id).
     #[serde(rename = "runner_instance_id", skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// When reconciliation found the runner dead, and why.
@@ -342,7 +342,7 @@ impl Loop {
         self.runner.owner.map(RunnerOwner::as_str)
     }
 
-    /// The daemon's id for the runner, if a daemon owns it.
+    /// The opaque id of the runner last started for this loop (`local-<32 hex>`).
     pub fn runner_instance_id(&self) -> Option<&str> {
         self.runner.instance_id.as_deref()
     }

@@ -34,10 +34,10 @@ pub struct AgentRecord {
 }
 
 impl AgentRecord {
-    fn new(name: &str, now: Timestamp) -> Self {
+    fn new(name: &str, host: &str, now: Timestamp) -> Self {
         Self {
             name: name.to_owned(),
-            host: String::new(),
+            host: host.to_owned(),
             status: String::new(),
             first_seen: now,
             last_seen: now,
@@ -112,21 +112,19 @@ impl Store {
     /// Presence: creates the record if missing, keeps `first_seen`, sets `last_seen` to now and
     /// `host` if given. Last writer wins (the file is replaced atomically).
     pub fn touch_agent(&self, name: &str, host: &str) -> Result<AgentRecord> {
-        self.update_agent(name, |record| {
-            if !host.is_empty() {
-                record.host = host.to_owned();
-            }
-        })
+        self.update_agent(name, host, |_| {})
     }
 
-    /// Sets (or with an empty string clears) an agent's status and refreshes its presence.
-    pub fn set_status(&self, name: &str, status: &str) -> Result<AgentRecord> {
-        self.update_agent(name, |record| record.status = status.to_owned())
+    /// Sets (or with an empty string clears) an agent's status and refreshes its presence (and
+    /// `host`, if given).
+    pub fn set_status(&self, name: &str, status: &str, host: &str) -> Result<AgentRecord> {
+        self.update_agent(name, host, |record| record.status = status.to_owned())
     }
 
     fn update_agent(
         &self,
         name: &str,
+        host: &str,
         change: impl FnOnce(&mut AgentRecord),
     ) -> Result<AgentRecord> {
         let name = normalize_name("agent", name)?;
@@ -135,8 +133,11 @@ impl Store {
             .agent(&name)
             .ok()
             .flatten()
-            .unwrap_or_else(|| AgentRecord::new(&name, now));
+            .unwrap_or_else(|| AgentRecord::new(&name, host, now));
         record.last_seen = now;
+        if !host.is_empty() {
+            record.host = host.to_owned();
+        }
         change(&mut record);
         create_dir(self.dir(), 0o755)?;
         create_dir(&self.agents_dir(), 0o755)?;
@@ -148,12 +149,13 @@ impl Store {
         Ok(record)
     }
 
-    /// Registers `name` exclusively; fails with [`MailError::AlreadyRegistered`] if taken.
-    pub fn register(&self, name: &str) -> Result<AgentRecord> {
+    /// Registers `name` on `host` exclusively; fails with [`MailError::AlreadyRegistered`] if
+    /// taken.
+    pub fn register(&self, name: &str, host: &str) -> Result<AgentRecord> {
         let name = normalize_name("agent", name)?;
         create_dir(self.dir(), 0o755)?;
         create_dir(&self.agents_dir(), 0o755)?;
-        let record = AgentRecord::new(&name, Timestamp::now());
+        let record = AgentRecord::new(&name, host, Timestamp::now());
         match write_exclusive(
             &self.agent_path(&name),
             encode_pretty(&record)?.as_bytes(),
@@ -168,11 +170,11 @@ impl Store {
     }
 
     /// Registers a random free name: 10 `adjective-given` tries, then 10 `adjective-given-family`.
-    pub fn register_random(&self) -> Result<AgentRecord> {
+    pub fn register_random(&self, host: &str) -> Result<AgentRecord> {
         let shapes: [fn() -> String; 2] = [random_short_name, random_long_name];
         for shape in shapes {
             for _ in 0..RANDOM_NAME_ATTEMPTS {
-                match self.register(&shape()) {
+                match self.register(&shape(), host) {
                     Err(MailError::AlreadyRegistered(_)) => {}
                     other => return other,
                 }
@@ -192,7 +194,7 @@ mod tests {
         let store = Store::open(tmp.path());
         assert_eq!(store.agents().unwrap(), None);
         let first = store.touch_agent("Alice", "").unwrap();
-        store.set_status("alice", "busy").unwrap();
+        store.set_status("alice", "busy", "").unwrap();
         let again = store.touch_agent("alice", "box1").unwrap();
         assert_eq!(again.first_seen, first.first_seen);
         assert!(again.last_seen >= first.last_seen);
@@ -213,12 +215,13 @@ mod tests {
     fn register_is_exclusive_and_random_names_work() {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::open(tmp.path());
-        store.register("bob").unwrap();
+        store.register("bob", "box1").unwrap();
+        assert_eq!(store.agent("bob").unwrap().unwrap().host, "box1");
         assert_eq!(
-            store.register("Bob").unwrap_err().to_string(),
+            store.register("Bob", "").unwrap_err().to_string(),
             "agent name already registered: bob"
         );
-        let random = store.register_random().unwrap();
+        let random = store.register_random("").unwrap();
         assert!(crate::names::is_valid_name(&random.name));
     }
 
@@ -227,7 +230,7 @@ mod tests {
         let now: Timestamp = "2026-02-10T12:00:00Z".parse().unwrap();
         let at = |secs: i64| {
             let t = now.checked_sub(SignedDuration::from_secs(secs)).unwrap();
-            AgentRecord::new("a", t)
+            AgentRecord::new("a", "", t)
         };
         assert_eq!(last_seen_label(&at(30), now), "active");
         assert_eq!(last_seen_label(&at(61), now), "1m ago");

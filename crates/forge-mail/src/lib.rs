@@ -39,7 +39,7 @@ pub use message::{
 };
 pub use names::{MAX_TAG_LEN, MAX_TAGS, Target, is_valid_name, normalize_name, normalize_tags};
 pub use read::{Filter, Listing, Scope, Selection, Skipped, message_file_id};
-pub use root::{MailEnv, derive_project_id, discover_root};
+pub use root::{MailEnv, derive_project_id, discover_root, host_name};
 pub use since::{parse_go_duration, parse_since};
 pub use store::{Draft, MAX_ID_ATTEMPTS, ProjectFile, Store, read_message};
 pub use watch::{Batch, RESCAN_POLLING, RESCAN_WITH_EVENTS, Watcher, scope_for};

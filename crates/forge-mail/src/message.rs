@@ -29,7 +29,7 @@ pub struct Message {
     /// `low`, `normal` or `high`; omitted unless given.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub priority: String,
-    /// The sender's host; standalone sends leave it empty.
+    /// The sender's host name (`fmail send` records it, as the reference's Rust build does).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub host: String,
     /// Normalised tags.

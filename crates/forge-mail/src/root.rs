@@ -21,6 +21,8 @@ pub struct MailEnv {
     pub project: Option<String>,
     /// `FMAIL_AGENT`, if set and non-empty (not yet validated).
     pub agent: Option<String>,
+    /// This machine's host name, written into messages and agent records (empty if unknown).
+    pub host: String,
 }
 
 impl MailEnv {
@@ -32,6 +34,7 @@ impl MailEnv {
             root: non_empty("FMAIL_ROOT").map(PathBuf::from),
             project: non_empty("FMAIL_PROJECT").map(|v| v.to_string_lossy().into_owned()),
             agent: non_empty("FMAIL_AGENT").map(|v| v.to_string_lossy().into_owned()),
+            host: host_name(),
         })
     }
 
@@ -42,6 +45,16 @@ impl MailEnv {
             _ => Err(MailError::AgentNotSet),
         }
     }
+}
+
+/// This machine's host name (the kernel's node name, what `hostname` prints), as the reference's
+/// Rust fmail records it in messages and agent records.
+pub fn host_name() -> String {
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .trim()
+        .to_owned()
 }
 
 /// Finds the project root for `env` (see the module docs for the order).

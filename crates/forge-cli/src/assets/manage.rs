@@ -31,7 +31,8 @@ pub(crate) fn ls<T: Asset>(ctx: &Ctx, tags: Option<&str>) -> Result<(), CliError
         found.retain(|f| f.asset.tags().iter().any(|t| wanted.contains(&t.as_str())));
     }
     if ctx.printer.is_json() {
-        return ctx.printer.json(&found);
+        let rows: Vec<serde_json::Value> = found.iter().map(Found::to_json).collect();
+        return ctx.printer.json(&rows);
     }
     if found.is_empty() {
         return ctx.printer.line(&format!("No {}s found", T::NOUN));
@@ -55,7 +56,7 @@ pub(crate) fn ls<T: Asset>(ctx: &Ctx, tags: Option<&str>) -> Result<(), CliError
 pub(crate) fn show<T: Asset>(ctx: &Ctx, name: &str) -> Result<(), CliError> {
     let f = find::<T>(ctx.cwd(), &config_dir(ctx), name)?;
     if ctx.printer.is_json() {
-        return ctx.printer.json(&f);
+        return ctx.printer.json(&f.to_json());
     }
     let a = &f.asset;
     let mut out = format!("Name: {}\nSource: {}\n", a.name(), f.source.as_str());

@@ -6,12 +6,14 @@ pub(crate) mod editor;
 pub(crate) mod expand;
 pub(crate) mod manage;
 pub(crate) mod model;
+pub(crate) mod reference;
 pub(crate) mod render;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::error::{CliError, ErrorKind};
 use model::{BUILTIN_SEQUENCES, BUILTIN_TEMPLATES, Sequence, Template, Variable};
@@ -52,6 +54,10 @@ pub(crate) trait Asset: DeserializeOwned + Serialize + Clone {
     fn variables(&self) -> &[Variable];
     /// Checks the content after loading (e.g. a template has a message).
     fn validate(&self) -> Result<(), String>;
+    /// Keys the reference prints for this asset in JSON besides ours (none by default).
+    fn reference_keys(&self, _path: Option<&Path>) -> Map<String, Value> {
+        Map::new()
+    }
     fn skeleton(name: &str) -> String;
     /// The kind-specific part of `show`: the message or the steps.
     fn body(&self) -> String;
@@ -124,6 +130,9 @@ impl Asset for Sequence {
     fn skeleton(name: &str) -> String {
         model::sequence_skeleton(name)
     }
+    fn reference_keys(&self, path: Option<&Path>) -> Map<String, Value> {
+        reference::sequence_keys(self, path)
+    }
     fn body(&self) -> String {
         let mut out = String::from("Steps:");
         for (i, step) in self.steps.iter().enumerate() {
@@ -154,6 +163,17 @@ pub(crate) struct Found<T> {
     /// The file (None for built-ins).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) path: Option<PathBuf>,
+}
+
+impl<T: Asset> Found<T> {
+    /// The JSON of `ls` and `show`: ours, then the reference's keys for the same asset.
+    pub(crate) fn to_json(&self) -> Value {
+        let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Value::Object(fields) = &mut value {
+            fields.extend(self.asset.reference_keys(self.path.as_deref()));
+        }
+        value
+    }
 }
 
 /// The writable directories, in search order: repo, then user.

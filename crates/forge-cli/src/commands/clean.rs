@@ -50,8 +50,14 @@ pub(crate) fn run(ctx: &Ctx, args: CleanArgs) -> Result<(), CliError> {
     let (n, skipped) = (inactive.len(), active.len());
     let ids: Vec<&str> = inactive.iter().map(|l| l.id.as_str()).collect();
     let names: Vec<&str> = inactive.iter().map(|l| l.name.as_str()).collect();
+    let mut doc = json!({ "removed": n, "loop_ids": ids, "names": names, "skipped": skipped });
+    if let [only] = inactive.as_slice() {
+        // The reference's shape for one loop.
+        doc["loop_id"] = json!(only.id);
+        doc["name"] = json!(only.name);
+    }
     ctx.printer.result(
-        &json!({ "removed": n, "loop_ids": ids, "names": names, "skipped": skipped }),
+        &doc,
         &format!("Removed {n} loop(s); skipped {skipped} active loop(s)"),
     )
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::context::Ctx;
 use crate::error::CliError;
@@ -31,6 +31,18 @@ fn io_err(path: &Path, e: std::io::Error) -> CliError {
     CliError::new(format!("unable to write {}: {e}", path.display()))
 }
 
+/// The JSON result. As the reference lists them, the `.forge/` directories are in `created` on
+/// every run (they are ensured), and `skipped` holds the files left alone.
+fn json_result(repo: &Path, dirs: &[String], created: &[String], skipped: &[String]) -> Value {
+    let is_dir = |p: &&String| dirs.contains(*p);
+    let created: Vec<&String> = dirs
+        .iter()
+        .chain(created.iter().filter(|p| !is_dir(p)))
+        .collect();
+    let skipped: Vec<&String> = skipped.iter().filter(|p| !is_dir(p)).collect();
+    json!({ "repo_path": repo, "created": created, "skipped": skipped })
+}
+
 /// Runs `forge init`.
 pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
     let repo = ctx.cwd().to_path_buf();
@@ -38,8 +50,10 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
     let mut created: Vec<String> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
     let forge_dir = repo.join(".forge");
+    let mut dirs: Vec<String> = Vec::new();
     for dir in DIRS {
         let path = forge_dir.join(dir);
+        dirs.push(rel(&path));
         if path.is_dir() {
             skipped.push(rel(&path));
         } else {
@@ -128,7 +142,7 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
     if ctx.printer.is_json() {
         return ctx
             .printer
-            .json(&json!({ "repo_path": repo, "created": created, "skipped": skipped }));
+            .json(&json_result(&repo, &dirs, &created, &skipped));
     }
     if ctx.printer.quiet() {
         return Ok(());

@@ -299,6 +299,7 @@ pub(crate) fn start_runner(ctx: &Ctx, store: &mut Store, l: &Loop) -> Result<Loo
         state: Some(LoopState::Running),
         last_error: Some(None),
         runner_owner: Some(Some(RunnerOwner::Local)),
+        runner_instance_id: Some(Some(format!("local-{}", uuid::Uuid::new_v4().simple()))),
         ..LoopUpdate::default()
     };
     store.update_loop(&l.id, &update)?;

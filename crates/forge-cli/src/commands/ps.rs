@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use clap::Args;
 use forge_core::model::{Loop, LoopState};
 use forge_runner::{control, runner_alive};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::context::Ctx;
 use crate::error::CliError;
@@ -92,6 +92,7 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
                     if let Some(until) = l.wait_until() {
                         obj.insert("wait_until".into(), json!(until));
                     }
+                    insert_reference_keys(obj, l, alive);
                 }
                 v
             })
@@ -151,6 +152,25 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
         ],
         &rows,
     ))
+}
+
+/// The reference's names for what the row already says (`last_run` = `last_run_at`,
+/// `runner_pid_alive` = `runner_alive` once a runner was recorded), and its ids, `""` when unset.
+fn insert_reference_keys(obj: &mut Map<String, Value>, l: &Loop, alive: bool) {
+    obj.insert(
+        "profile_id".into(),
+        json!(l.profile_id.as_deref().unwrap_or("")),
+    );
+    obj.insert("pool_id".into(), json!(l.pool_id.as_deref().unwrap_or("")));
+    if let Some(at) = &l.last_run_at {
+        obj.insert("last_run".into(), json!(at));
+    }
+    if let Some(id) = l.runner_instance_id() {
+        obj.insert("runner_instance_id".into(), json!(id));
+    }
+    if l.pid().is_some() {
+        obj.insert("runner_pid_alive".into(), json!(alive));
+    }
 }
 
 /// Token counts for a table cell: `950`, `12.3k`, `4.56M`.

@@ -82,8 +82,11 @@ pub(crate) fn run(ctx: &Ctx, args: RmArgs) -> Result<(), CliError> {
     let n = loops.len();
     let ids: Vec<&str> = loops.iter().map(|l| l.id.as_str()).collect();
     let names: Vec<&str> = loops.iter().map(|l| l.name.as_str()).collect();
-    ctx.printer.result(
-        &json!({ "removed": n, "loop_ids": ids, "names": names }),
-        &format!("Removed {n} loop(s)"),
-    )
+    let mut doc = json!({ "removed": n, "loop_ids": ids, "names": names });
+    if let [only] = loops.as_slice() {
+        // The reference's shape for one loop.
+        doc["loop_id"] = json!(only.id);
+        doc["name"] = json!(only.name);
+    }
+    ctx.printer.result(&doc, &format!("Removed {n} loop(s)"))
 }

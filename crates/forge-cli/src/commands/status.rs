@@ -1,14 +1,17 @@
-//! `forge status`: loops by state, profiles in cooldown, recent errors.
+//! `forge status`: loops by state, profiles in cooldown, recent errors; in JSON also the
+//! reference's fleet view (`nodes`, `workspaces`, `agents`, `alerts`, see [`fleet`]).
 
-use std::collections::BTreeMap;
+mod fleet;
+
+use std::collections::{BTreeMap, HashSet};
 
 use clap::Args;
-use forge_core::model::LoopState;
+use forge_core::model::{Loop, LoopState};
 use forge_core::time::{now_rfc3339, parse_ts};
-use forge_runner::control;
-use forge_store::LoopFilter;
+use forge_runner::{RunnerPaths, control, runner_alive};
+use forge_store::{LoopFilter, Store};
 use jiff::Timestamp;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use crate::context::Ctx;
 use crate::error::CliError;
@@ -54,12 +57,16 @@ pub(crate) fn run(ctx: &Ctx, _args: StatusArgs) -> Result<(), CliError> {
         })
         .collect();
     if ctx.printer.is_json() {
-        return ctx.printer.json(&json!({
-            "timestamp": now_rfc3339(),
-            "loops": { "total": loops.len(), "by_state": by_state },
-            "cooldowns": cooldowns,
-            "errors": errors,
-        }));
+        let mut doc = Map::new();
+        doc.insert("timestamp".into(), json!(now_rfc3339()));
+        doc.extend(fleet_view(&store, &paths, &loops, now)?);
+        doc.insert(
+            "loops".into(),
+            json!({ "total": loops.len(), "by_state": by_state }),
+        );
+        doc.insert("cooldowns".into(), json!(cooldowns));
+        doc.insert("errors".into(), json!(errors));
+        return ctx.printer.json(&doc);
     }
     let mut out = format!("Loops: {}\n", loops.len());
     for state in LoopState::ALL {
@@ -88,4 +95,61 @@ pub(crate) fn run(ctx: &Ctx, _args: StatusArgs) -> Result<(), CliError> {
         ));
     }
     ctx.printer.raw(&out)
+}
+
+/// The reference's fleet keys for `loops` (already reconciled).
+fn fleet_view(
+    store: &Store,
+    paths: &RunnerPaths,
+    loops: &[Loop],
+    now: Timestamp,
+) -> Result<Map<String, Value>, CliError> {
+    let pending = store.pending_counts()?;
+    let cooling: HashSet<String> = store
+        .list_profiles()?
+        .into_iter()
+        .filter(|p| {
+            p.cooldown_until
+                .as_deref()
+                .and_then(parse_ts)
+                .is_some_and(|until| until > now)
+        })
+        .map(|p| p.id)
+        .collect();
+    let cooling_pools = cooling_pools(store, &cooling)?;
+    let default_pool = store.default_pool()?.map(|p| p.id);
+    let facts: Vec<fleet::LoopFacts<'_>> = loops
+        .iter()
+        .map(|l| {
+            let cooldown = match (&l.profile_id, &l.pool_id) {
+                (Some(profile), _) => cooling.contains(profile),
+                (None, Some(pool)) => cooling_pools.contains(pool),
+                (None, None) => default_pool
+                    .as_ref()
+                    .is_some_and(|pool| cooling_pools.contains(pool)),
+            };
+            fleet::LoopFacts {
+                l,
+                runner_alive: l.state.is_active() && runner_alive(paths, &l.id),
+                pending: pending.get(&l.id).copied().unwrap_or(0),
+                cooldown,
+            }
+        })
+        .collect();
+    Ok(fleet::summary(&facts))
+}
+
+/// Pools that have members, all of them in cooldown.
+fn cooling_pools(store: &Store, cooling: &HashSet<String>) -> Result<HashSet<String>, CliError> {
+    let mut out = HashSet::new();
+    if cooling.is_empty() {
+        return Ok(out);
+    }
+    for pool in store.list_pools()? {
+        let members = store.list_pool_members(&pool.id)?;
+        if !members.is_empty() && members.iter().all(|m| cooling.contains(&m.profile.id)) {
+            out.insert(pool.id);
+        }
+    }
+    Ok(out)
 }

@@ -3,7 +3,7 @@
 
 use clap::{Args, Subcommand};
 use forge_core::model::WorkState;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use crate::commands::mem::default_loop;
 use crate::context::Ctx;
@@ -66,6 +66,17 @@ fn describe(w: &WorkState) -> String {
     line
 }
 
+/// The JSON of `set` and `current`: the record's own keys at the top level (as the reference
+/// prints it) and again under `current`; `{"current": null}` when there is none.
+fn record_json(current: Option<&WorkState>) -> Map<String, Value> {
+    let mut doc = match serde_json::to_value(current) {
+        Ok(Value::Object(fields)) => fields,
+        _ => Map::new(),
+    };
+    doc.insert("current".into(), json!(current));
+    doc
+}
+
 /// Runs `forge work`.
 pub(crate) fn run(ctx: &Ctx, args: WorkArgs) -> Result<(), CliError> {
     let mut store = ctx.open_store()?;
@@ -112,13 +123,14 @@ pub(crate) fn run(ctx: &Ctx, args: WorkArgs) -> Result<(), CliError> {
                 "Current task of loop {}: {} [{}]",
                 l.name, state.task_id, state.status
             );
-            ctx.printer
-                .result(&json!({ "loop": l.name, "current": current }), &human)
+            let mut doc = record_json(current.as_ref());
+            doc.insert("loop".into(), json!(l.name));
+            ctx.printer.result(&doc, &human)
         }
         WorkCommand::Current => {
             let current = store.work_current(&l.id)?;
             if ctx.printer.is_json() {
-                return ctx.printer.json(&json!({ "current": current }));
+                return ctx.printer.json(&record_json(current.as_ref()));
             }
             match current {
                 Some(w) => ctx.printer.line(&describe(&w)),

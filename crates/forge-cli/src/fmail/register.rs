@@ -18,8 +18,8 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
     let store = Store::discover(&ctx.env)?;
     store.ensure_project(&ctx.env)?;
     let record = match args.name {
-        Some(name) => store.register(&name)?,
-        None => store.register_random()?,
+        Some(name) => store.register(&name, &ctx.env.host)?,
+        None => store.register_random(&ctx.env.host)?,
     };
     if args.json {
         ctx.printer.line(&encode_pretty(&record)?)

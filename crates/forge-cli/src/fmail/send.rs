@@ -61,9 +61,10 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
     let mut draft = Draft::new(agent.clone(), target, body);
     draft.reply_to = args.reply_to.unwrap_or_default();
     draft.priority = priority.map(|p| p.as_str().to_owned()).unwrap_or_default();
+    draft.host = ctx.env.host.clone();
     draft.tags = tags;
     let message = store.save(draft)?;
-    store.touch_agent(&agent, "")?;
+    store.touch_agent(&agent, &ctx.env.host)?;
     if args.json {
         ctx.printer.line(&encode_pretty(&message)?)
     } else {

@@ -22,14 +22,14 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
     let store = Store::discover(&ctx.env)?;
     store.ensure_project(&ctx.env)?;
     if args.clear {
-        store.set_status(&agent, "")?;
+        store.set_status(&agent, "", &ctx.env.host)?;
         return Ok(());
     }
     if let Some(message) = args.message {
-        store.set_status(&agent, message.trim())?;
+        store.set_status(&agent, message.trim(), &ctx.env.host)?;
         return Ok(());
     }
-    let record = store.touch_agent(&agent, "")?;
+    let record = store.touch_agent(&agent, &ctx.env.host)?;
     if record.status.is_empty() {
         Ok(())
     } else {

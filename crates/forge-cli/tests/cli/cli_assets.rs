@@ -424,6 +424,6 @@ fn prompt_add_ls_show_set_default_edit_rm() {
     );
     assert_eq!(
         ok(&env, &["prompt", "ls", "--json"]).json(),
-        json!([{"name": "default", "path": env.repo().join(".forge/prompts/default.md")}])
+        json!(["default"])
     );
 }

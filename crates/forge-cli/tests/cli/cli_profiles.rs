@@ -315,13 +315,29 @@ fn profile_init_imports_aliases() {
         codex1["auth_home"],
         env.home().join(".codex-1").display().to_string()
     );
+    let imported = ok(
+        &env,
+        &["profile", "import-aliases", "cc2", "ll", "zz", "--json"],
+    )
+    .json();
     assert_eq!(
-        ok(
-            &env,
-            &["profile", "import-aliases", "cc2", "ll", "zz", "--json"]
-        )
-        .json(),
-        json!({"created": ["ll"], "skipped": ["cc2"], "missing": ["zz"]})
+        (
+            &imported["created"],
+            &imported["skipped"],
+            &imported["missing"]
+        ),
+        (&json!(["ll"]), &json!(["cc2"]), &json!(["zz"]))
+    );
+    // The reference's keys: what was imported, and each alias considered.
+    assert_eq!(imported["imported"], 1);
+    assert_eq!(imported["profiles"], json!(["ll"]));
+    assert_eq!(
+        imported["aliases"],
+        json!([
+            {"name": "ll", "harness": "pi", "command": "ls -la"},
+            {"name": "cc2", "harness": "claude", "command": "CLAUDE_CONFIG_DIR=~/.claude-2 claude",
+             "auth_home": env.home().join(".claude-2").display().to_string()}
+        ])
     );
     env.set_var("FORGE_ALIAS_FILE", env.root().join("none"));
     assert_eq!(

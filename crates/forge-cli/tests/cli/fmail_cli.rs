@@ -160,7 +160,7 @@ fn send_json_prints_the_stored_message_and_oversize_fails() {
     assert_eq!(msg["to"], "task");
     assert_eq!(msg["tags"], serde_json::json!(["a", "b"]));
     assert_eq!(msg["priority"], "high");
-    assert!(msg.get("host").is_none());
+    assert_eq!(msg["host"], crate::fmail_support::host_name());
     assert!(out.starts_with("{\n  \"id\": "));
     let stored = std::fs::read_to_string(
         sandbox

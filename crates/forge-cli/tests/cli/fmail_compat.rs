@@ -11,7 +11,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::fmail_support::{Sandbox, json_lines};
+use crate::fmail_support::{Sandbox, host_name, json_lines};
 use serde_json::Value;
 
 /// Writes a file the way the reference does (Go `json.MarshalIndent`, 2-space indent, no newline).
@@ -174,10 +174,12 @@ fn replies_to_fixtures_are_written_in_the_reference_layout() {
     let written = std::fs::read_to_string(&path).unwrap();
     let value: Value = serde_json::from_str(&written).unwrap();
     let time = value["time"].as_str().unwrap();
-    // Byte for byte: field order, 2-space indent, Go's HTML escaping, no trailing newline, no host.
+    // Byte for byte: field order, 2-space indent, Go's HTML escaping, no trailing newline, and the
+    // sender's host name as the reference's Rust build records it.
+    let host = host_name();
     let expected = format!(
         "{{\n  \"id\": \"{id}\",\n  \"from\": \"bob\",\n  \"to\": \"task\",\n  \"time\": \"{time}\",\n  \
-         \"body\": \"ack \\u003cok\\u003e \\u0026 thanks\",\n  \"reply_to\": \"20260210-120808-0001\"\n}}"
+         \"body\": \"ack \\u003cok\\u003e \\u0026 thanks\",\n  \"reply_to\": \"20260210-120808-0001\",\n  \"host\": \"{host}\"\n}}"
     );
     assert_eq!(written, expected);
     assert!(time.ends_with('Z') && time.len() >= 20, "{time}");
@@ -213,9 +215,10 @@ fn replies_to_fixtures_are_written_in_the_reference_layout() {
     let value: Value = serde_json::from_str(&written).unwrap();
     let expected = format!(
         "{{\n  \"id\": \"{}\",\n  \"from\": \"carol\",\n  \"to\": \"@bob\",\n  \"time\": \"{}\",\n  \"body\": {{\n    \
-         \"ok\": true\n  }},\n  \"priority\": \"low\",\n  \"tags\": [\n    \"review\",\n    \"parser\"\n  ]\n}}",
+         \"ok\": true\n  }},\n  \"priority\": \"low\",\n  \"host\": \"{}\",\n  \"tags\": [\n    \"review\",\n    \"parser\"\n  ]\n}}",
         out.trim(),
-        value["time"].as_str().unwrap()
+        value["time"].as_str().unwrap(),
+        host
     );
     assert_eq!(written, expected);
     assert_eq!(

@@ -2,9 +2,10 @@
 
 use clap::{Args, Subcommand};
 use forge_core::duration::parse_duration_secs_ceil;
+use forge_core::model::Profile;
 use forge_core::time::{add_seconds, format_ts, parse_ts};
 use jiff::Timestamp;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use crate::context::Ctx;
 use crate::error::CliError;
@@ -33,6 +34,18 @@ enum CooldownCommand {
     },
 }
 
+/// The profile record (as the reference prints it), plus `profile` (its name) and
+/// `cooldown_until` (`null` once cleared).
+fn record_json(p: &Profile, until: Value) -> Map<String, Value> {
+    let mut doc = match serde_json::to_value(p) {
+        Ok(Value::Object(fields)) => fields,
+        _ => Map::new(),
+    };
+    doc.insert("profile".into(), json!(p.name));
+    doc.insert("cooldown_until".into(), until);
+    doc
+}
+
 /// Runs `forge profile cooldown`.
 pub(crate) fn run(ctx: &Ctx, args: CooldownArgs) -> Result<(), CliError> {
     let mut store = ctx.open_store()?;
@@ -55,7 +68,7 @@ pub(crate) fn run(ctx: &Ctx, args: CooldownArgs) -> Result<(), CliError> {
             let p = store.resolve_profile(&profile)?;
             store.set_cooldown(&p.id, Some(&until), "operator")?;
             ctx.printer.result(
-                &json!({ "profile": p.name, "cooldown_until": until }),
+                &record_json(&store.get_profile(&p.id)?, json!(until)),
                 &format!("Profile \"{}\" in cooldown until {until}", p.name),
             )
         }
@@ -63,7 +76,7 @@ pub(crate) fn run(ctx: &Ctx, args: CooldownArgs) -> Result<(), CliError> {
             let p = store.resolve_profile(&profile)?;
             store.set_cooldown(&p.id, None, "operator")?;
             ctx.printer.result(
-                &json!({ "profile": p.name, "cooldown_until": null }),
+                &record_json(&store.get_profile(&p.id)?, Value::Null),
                 &format!("Profile \"{}\" cooldown cleared", p.name),
             )
         }

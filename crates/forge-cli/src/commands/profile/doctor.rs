@@ -104,7 +104,7 @@ pub(crate) fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), CliError> {
     if ctx.printer.is_json() {
         let list: Vec<_> = checks
             .iter()
-            .map(|(name, ok, details)| json!({ "name": name, "status": if *ok { "pass" } else { "fail" }, "details": details }))
+            .map(|(name, ok, details)| json!({ "name": name, "ok": ok, "status": if *ok { "pass" } else { "fail" }, "details": details }))
             .collect();
         ctx.printer
             .json(&json!({ "profile": p.name, "checks": list, "ok": failed == 0 }))?;

@@ -13,7 +13,7 @@ use forge_core::model::Profile;
 use forge_core::time::now_rfc3339;
 use forge_harness::preset;
 use forge_harness::presets::DEFAULT_OPENCODE_MODEL;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::aliases::{Alias, auth_home_of, direct_harness, harness_of, read_aliases, template_for};
 use super::doctor::find_on_path;
@@ -64,6 +64,54 @@ fn alias_files(home: Option<&Path>) -> (Vec<PathBuf>, bool) {
     )
 }
 
+/// Harness binaries looked for on PATH, by harness.
+const PATH_HARNESSES: &[(&str, &[&str])] = &[
+    ("codex", &["codex"]),
+    ("claude", &["claude", "claude-code"]),
+    ("opencode", &["opencode"]),
+    ("pi", &["pi"]),
+    ("droid", &["droid"]),
+];
+
+/// The harnesses whose binary is on PATH.
+fn harnesses_on_path() -> Vec<&'static str> {
+    PATH_HARNESSES
+        .iter()
+        .filter(|(_, binaries)| binaries.iter().any(|b| find_on_path(b).is_some()))
+        .map(|(harness, _)| *harness)
+        .collect()
+}
+
+/// Forge's `created`, `skipped`, `missing`, and the reference's `imported`, `profiles`,
+/// `harnesses` (found on PATH) and `aliases` (the harness aliases considered).
+fn json_result(
+    created: &[String],
+    skipped: &[String],
+    missing: &[String],
+    aliases: &[&Alias],
+    home: Option<&Path>,
+) -> Value {
+    let aliases: Vec<Value> = aliases
+        .iter()
+        .map(|a| {
+            let mut v = json!({ "name": a.name, "harness": harness_of(a), "command": a.command });
+            if let Some(auth_home) = auth_home_of(a, home) {
+                v["auth_home"] = json!(auth_home);
+            }
+            v
+        })
+        .collect();
+    json!({
+        "created": created,
+        "skipped": skipped,
+        "missing": missing,
+        "imported": created.len(),
+        "profiles": created,
+        "harnesses": harnesses_on_path(),
+        "aliases": aliases,
+    })
+}
+
 /// Runs `forge profile init`.
 pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
     let home = env("HOME").map(PathBuf::from);
@@ -91,16 +139,8 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
             wanted.push(from_alias(a));
         }
         if !from_env {
-            for (harness, binaries) in [
-                ("codex", &["codex"][..]),
-                ("claude", &["claude", "claude-code"][..]),
-                ("opencode", &["opencode"][..]),
-                ("pi", &["pi"][..]),
-                ("droid", &["droid"][..]),
-            ] {
-                let on_path = binaries.iter().any(|b| find_on_path(b).is_some());
-                if on_path
-                    && !aliases.iter().any(|a| a.name == harness)
+            for harness in harnesses_on_path() {
+                if !aliases.iter().any(|a| a.name == harness)
                     && !wanted.iter().any(|w| w.0 == harness)
                 {
                     let template = preset(harness)
@@ -118,6 +158,7 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
             }
         }
     }
+    let wanted_names: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
     let mut store = ctx.open_store()?;
     let (mut created, mut skipped) = (Vec::new(), Vec::new());
     for (name, harness, template, auth_home) in wanted {
@@ -149,9 +190,17 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
         created.push(name);
     }
     if ctx.printer.is_json() {
-        return ctx
-            .printer
-            .json(&json!({ "created": created, "skipped": skipped, "missing": missing }));
+        let detected: Vec<&Alias> = aliases
+            .iter()
+            .filter(|a| wanted_names.contains(&a.name))
+            .collect();
+        return ctx.printer.json(&json_result(
+            &created,
+            &skipped,
+            &missing,
+            &detected,
+            home.as_deref(),
+        ));
     }
     if created.is_empty() && skipped.is_empty() && missing.is_empty() {
         return ctx.printer.line("No aliases processed");

@@ -79,10 +79,8 @@ pub(super) fn ls(ctx: &Ctx) -> Result<(), CliError> {
     };
     names.sort();
     if ctx.printer.is_json() {
-        let rows: Vec<_> = names
-            .iter()
-            .map(|(n, p)| json!({ "name": n, "path": p }))
-            .collect();
+        // The reference prints the names only (each file is `.forge/prompts/<name>.md`).
+        let rows: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
         return ctx.printer.json(&rows);
     }
     if names.is_empty() {
@@ -127,7 +125,7 @@ pub(super) fn add(ctx: &Ctx, name: &str, from: &Path, force: bool) -> Result<(),
     }
     copy(&from, &path)?;
     ctx.printer.result(
-        &json!({ "name": name, "path": path }),
+        &json!({ "name": name, "prompt": name, "path": path }),
         &format!("Added prompt \"{name}\" ({})", rel(ctx, &path)),
     )
 }
@@ -164,7 +162,7 @@ pub(super) fn set_default(ctx: &Ctx, name: &str) -> Result<(), CliError> {
         copy(&path, &target)?;
     }
     ctx.printer.result(
-        &json!({ "name": name, "path": target }),
+        &json!({ "name": name, "default_prompt": name, "path": target }),
         &format!(
             "Default prompt set to \"{name}\" (copied to {})",
             rel(ctx, &target)

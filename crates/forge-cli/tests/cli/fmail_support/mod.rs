@@ -180,6 +180,14 @@ impl Drop for Streaming {
     }
 }
 
+/// The machine's host name, read independently of fmail (which records it in what it writes).
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
 /// Parses JSONL output into values.
 pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
     text.lines()
