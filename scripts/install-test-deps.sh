@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system tools Forge's test suite runs (Debian/Ubuntu packages):
-#   jq  - the README's "Scripting with JSON" examples are run with real jq by the CLI tests.
+#   jq   - the README's "Scripting with JSON" examples are run with real jq by the CLI tests.
+#   tmux - the dashboard's real-terminal test drives it in a tmux pane.
 # Idempotent: installs only what is missing. Uses sudo when not run as root.
 #
 # Usage: scripts/install-test-deps.sh
 set -euo pipefail
 
-packages=(jq)
+packages=(jq tmux)
 
 missing=()
 for pkg in "${packages[@]}"; do
