@@ -14,6 +14,7 @@ mod commands;
 mod context;
 mod error;
 pub mod fmail;
+mod harness_env;
 mod printer;
 mod select;
 mod settings;

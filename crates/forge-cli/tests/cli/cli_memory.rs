@@ -215,12 +215,9 @@ fn work_set_current_ls_clear_with_agent_and_iteration_defaults() {
 fn memory_set_by_the_agent_shows_in_the_next_prompt() {
     let env = env();
     ok(&env, &["init"]);
-    let forge = env!("CARGO_BIN_EXE_forge");
-    // The harness echoes its prompt, then records memory the way an agent would: no --loop,
-    // the runner's FORGE_LOOP_ID picks the loop.
-    let command = format!(
-        "cat; '{forge}' mem set seen-by-agent yes; '{forge}' work set t-9 --detail halfway"
-    );
+    // The harness echoes its prompt, then records memory the way an agent would: `forge` found
+    // by name on the harness PATH, no --loop (the runner's FORGE_LOOP_ID picks the loop).
+    let command = "cat; forge mem set seen-by-agent yes; forge work set t-9 --detail halfway";
     ok(
         &env,
         &[
@@ -230,7 +227,7 @@ fn memory_set_by_the_agent_shows_in_the_next_prompt() {
             "--name",
             "agent",
             "--command",
-            &command,
+            command,
         ],
     );
     ok(

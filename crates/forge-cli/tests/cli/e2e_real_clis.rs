@@ -13,34 +13,39 @@ use forge_mockprovider::{MockProvider, Script, TokenUsage, Turn};
 use forge_testkit::{TestEnv, wait_until};
 use serde_json::json;
 
-fn cli(name: &str) -> PathBuf {
+/// Where `scripts/install-harness-clis.sh` installs the CLIs: a directory of the user's own, which
+/// no login profile adds to PATH (as an npm user prefix).
+fn cli_dir() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .nth(2)
         .unwrap()
         .to_path_buf();
-    let path = root.join(".tools/npm/node_modules/.bin").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/install-harness-clis.sh",
-        path.display()
-    );
-    path
+    let dir = root.join(".tools/npm/node_modules/.bin");
+    for name in ["claude", "codex", "pi"] {
+        assert!(
+            dir.join(name).exists(),
+            "{} is missing: run scripts/test.sh (it installs the pinned CLIs)",
+            dir.join(name).display()
+        );
+    }
+    dir
 }
 
+/// A git repo env whose PATH starts with the CLI directory: profiles name the CLIs bare, and
+/// the runner must keep that PATH through `bash -lc`.
 fn repo_env() -> TestEnv {
-    let env = TestEnv::new()
+    let mut env = TestEnv::new()
         .with_bin("forge", env!("CARGO_BIN_EXE_forge"))
         .with_git();
+    let path = format!("{}:{}", cli_dir().display(), std::env::var("PATH").unwrap());
+    env.set_var("PATH", path);
     std::fs::write(env.repo().join("hello.txt"), "hello\n").unwrap();
     env
 }
 
 fn claude_profile(env: &TestEnv, name: &str, provider: &MockProvider) {
-    let command = format!(
-        "'{}' -p --output-format stream-json --verbose --dangerously-skip-permissions",
-        cli("claude").display()
-    );
+    let command = "claude -p --output-format stream-json --verbose --dangerously-skip-permissions";
     let base = format!("ANTHROPIC_BASE_URL={}", provider.base_url());
     env.forge(&[
         "profile",
@@ -86,10 +91,8 @@ fn codex_profile(env: &TestEnv, name: &str, provider: &MockProvider) {
         provider.base_url()
     );
     std::fs::write(home.join("config.toml"), config).unwrap();
-    let command = format!(
-        "'{}' exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox -",
-        cli("codex").display()
-    );
+    let command =
+        "codex exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox -";
     let home = home.display().to_string();
     env.forge(&[
         "profile",
@@ -290,10 +293,7 @@ fn pi_profile(env: &TestEnv, name: &str, provider: &MockProvider) {
     std::fs::write(agent_dir.join("models.json"), models.to_string()).unwrap();
     let settings = json!({"retry": {"enabled": true, "maxRetries": 1, "baseDelayMs": 10, "provider": {"maxRetries": 0}}});
     std::fs::write(agent_dir.join("settings.json"), settings.to_string()).unwrap();
-    let command = format!(
-        "'{}' --mode json --model mock/mock-model --no-session -p",
-        cli("pi").display()
-    );
+    let command = "pi --mode json --model mock/mock-model --no-session -p";
     let home = agent_dir.display().to_string();
     env.forge(&[
         "profile",

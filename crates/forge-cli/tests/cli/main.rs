@@ -19,6 +19,7 @@ mod e2e_real_clis;
 mod fmail_cli;
 mod fmail_compat;
 mod fmail_concurrency;
+mod harness_env;
 mod json_compat;
 mod runtime_process;
 mod smart_stop;

@@ -1,8 +1,7 @@
-//! `forge profile doctor <name>`: can this profile run here? Its programs must be on PATH and
-//! its auth home must exist.
+//! `forge profile doctor <name>`: can this profile run here? Its programs must resolve in the
+//! shell and environment a loop's harness gets, and its auth home must exist.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::Args;
 use forge_harness::preset;
@@ -10,6 +9,7 @@ use serde_json::json;
 
 use crate::context::Ctx;
 use crate::error::CliError;
+use crate::harness_env;
 
 /// Words that run the next word rather than being the program themselves.
 const WRAPPERS: &[&str] = &["env", "command", "exec", "sudo", "time", "nice", "nohup"];
@@ -19,22 +19,6 @@ const WRAPPERS: &[&str] = &["env", "command", "exec", "sudo", "time", "nice", "n
 pub(crate) struct DoctorArgs {
     /// Profile name or id
     profile: String,
-}
-
-/// Finds an executable on `$PATH`.
-pub(crate) fn find_on_path(program: &str) -> Option<PathBuf> {
-    if program.contains('/') {
-        let p = PathBuf::from(program);
-        return is_executable(&p).then_some(p);
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| is_executable(p))
-}
-
-fn is_executable(p: &Path) -> bool {
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// The program a command template runs: the first word that is not a `VAR=value` assignment
@@ -74,19 +58,23 @@ pub(crate) fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), CliError> {
             "the command template names no program".into(),
         ));
     }
-    for program in programs {
-        match find_on_path(&program) {
-            Some(path) => checks.push((
-                format!("binary {program}"),
-                true,
-                path.display().to_string(),
-            )),
-            None => checks.push((
-                format!("binary {program}"),
-                false,
-                "not found on PATH".into(),
-            )),
+    let env = harness_env::harness_env(&p, ctx.cwd());
+    match harness_env::resolve(ctx, &programs, &env, ctx.cwd()) {
+        Ok(found) => {
+            for (program, path) in programs.iter().zip(found) {
+                checks.push(match path {
+                    Some(path) => (format!("binary {program}"), true, path),
+                    None => (
+                        format!("binary {program}"),
+                        false,
+                        "not found on the PATH a loop started from this shell gets (bash -lc: \
+                         this shell's PATH, then what the login profile adds)"
+                            .into(),
+                    ),
+                });
+            }
         }
+        Err(problem) => checks.push(("harness shell".into(), false, problem)),
     }
     if let Some(home) = &p.auth_home {
         let ok = Path::new(home).is_dir();

@@ -16,7 +16,6 @@ use forge_harness::presets::DEFAULT_OPENCODE_MODEL;
 use serde_json::{Value, json};
 
 use super::aliases::{Alias, auth_home_of, direct_harness, harness_of, read_aliases, template_for};
-use super::doctor::find_on_path;
 use crate::context::Ctx;
 use crate::error::CliError;
 
@@ -71,13 +70,25 @@ const PATH_HARNESSES: &[(&str, &[&str])] = &[
     ("opencode", &["opencode"]),
     ("pi", &["pi"]),
     ("droid", &["droid"]),
+    ("gemini", &["gemini"]),
 ];
 
-/// The harnesses whose binary is on PATH.
-fn harnesses_on_path() -> Vec<&'static str> {
+/// The harnesses whose binary a loop started from this shell would find.
+fn harnesses_on_path(ctx: &Ctx) -> Vec<&'static str> {
+    let binaries: Vec<String> = PATH_HARNESSES
+        .iter()
+        .flat_map(|(_, b)| b.iter().map(|s| s.to_string()))
+        .collect();
+    let found = crate::harness_env::resolve_plain(ctx, &binaries).unwrap_or_default();
+    let found_names: Vec<&str> = binaries
+        .iter()
+        .zip(found)
+        .filter(|(_, path)| path.is_some())
+        .map(|(name, _)| name.as_str())
+        .collect();
     PATH_HARNESSES
         .iter()
-        .filter(|(_, binaries)| binaries.iter().any(|b| find_on_path(b).is_some()))
+        .filter(|(_, b)| b.iter().any(|x| found_names.contains(x)))
         .map(|(harness, _)| *harness)
         .collect()
 }
@@ -90,6 +101,7 @@ fn json_result(
     missing: &[String],
     aliases: &[&Alias],
     home: Option<&Path>,
+    on_path: &[&str],
 ) -> Value {
     let aliases: Vec<Value> = aliases
         .iter()
@@ -107,7 +119,7 @@ fn json_result(
         "missing": missing,
         "imported": created.len(),
         "profiles": created,
-        "harnesses": harnesses_on_path(),
+        "harnesses": on_path,
         "aliases": aliases,
     })
 }
@@ -119,6 +131,7 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
     let aliases = read_aliases(&files);
     let opencode_model =
         env("FORGE_OPENCODE_MODEL").unwrap_or_else(|| DEFAULT_OPENCODE_MODEL.to_string());
+    let on_path = harnesses_on_path(ctx);
     let mut missing: Vec<String> = Vec::new();
     // (name, harness, template, auth_home)
     let mut wanted: Vec<(String, &'static str, String, Option<String>)> = Vec::new();
@@ -139,7 +152,7 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
             wanted.push(from_alias(a));
         }
         if !from_env {
-            for harness in harnesses_on_path() {
+            for harness in on_path.iter().copied() {
                 if !aliases.iter().any(|a| a.name == harness)
                     && !wanted.iter().any(|w| w.0 == harness)
                 {
@@ -200,6 +213,7 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
             &missing,
             &detected,
             home.as_deref(),
+            &on_path,
         ));
     }
     if created.is_empty() && skipped.is_empty() && missing.is_empty() {
