@@ -56,7 +56,7 @@ fn claude_profile(env: &TestEnv, name: &str, provider: &MockProvider) {
         "--prompt-mode",
         "stdin",
         "--command",
-        &command,
+        command,
         "--env",
         &base,
         "--env",
@@ -103,7 +103,7 @@ fn codex_profile(env: &TestEnv, name: &str, provider: &MockProvider) {
         "--home",
         &home,
         "--command",
-        &command,
+        command,
         "--env",
         "MOCK_API_KEY=sk-mock-codex",
     ])
@@ -306,7 +306,7 @@ fn pi_profile(env: &TestEnv, name: &str, provider: &MockProvider) {
         "--prompt-mode",
         "stdin",
         "--command",
-        &command,
+        command,
         "--env",
         "MOCK_API_KEY=sk-mock-pi",
     ])
