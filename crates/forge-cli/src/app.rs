@@ -90,14 +90,14 @@ fn prepare(
 ) -> Result<Ctx, CliError> {
     if let Some(dir) = &g.chdir {
         std::env::set_current_dir(dir).map_err(|e| {
-            CliError::new(format!(
+            CliError::failed(format!(
                 "unable to change directory to {}: {e}",
                 dir.display()
             ))
         })?;
     }
     let cwd = std::env::current_dir()
-        .map_err(|e| CliError::new(format!("unable to read the current directory: {e}")))?;
+        .map_err(|e| CliError::failed(format!("unable to read the current directory: {e}")))?;
     let cwd = fs_err::canonicalize(&cwd).unwrap_or(cwd);
     let allow_missing_config = matches!(command, Command::Config(c) if c.is_init());
     let env = |name: &str| std::env::var(name).ok();

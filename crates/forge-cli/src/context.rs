@@ -36,12 +36,12 @@ pub(crate) fn ensure_private_dir(dir: &Path) -> Result<(), CliError> {
     }
     if let Some(parent) = dir.parent() {
         fs_err::create_dir_all(parent)
-            .map_err(|e| CliError::new(format!("unable to create {}: {e}", parent.display())))?;
+            .map_err(|e| CliError::failed(format!("unable to create {}: {e}", parent.display())))?;
     }
     match std::fs::DirBuilder::new().mode(0o700).create(dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(CliError::new(format!(
+        Err(e) => Err(CliError::failed(format!(
             "unable to create data dir {}: {e}",
             dir.display()
         ))),
@@ -98,7 +98,7 @@ impl Ctx {
         std::io::stdin().lock().read_line(&mut answer)?;
         match answer.trim().to_lowercase().as_str() {
             "y" | "yes" => Ok(()),
-            _ => Err(CliError::new("aborted; nothing was changed")),
+            _ => Err(CliError::other("aborted; nothing was changed")),
         }
     }
 

@@ -1,7 +1,12 @@
-//! The one error type at the CLI edge: a message, an optional hint, an error code for JSON
-//! envelopes and an exit code.
+//! The one error type at the CLI edge of `forge` and `fmail`: a kind (the JSON envelope's code),
+//! a message, an optional hint, an exit code and the library error it came from. The kind is
+//! chosen where the error is made — by the constructor, or from the library error's variant —
+//! never guessed from the message text.
+
+use std::sync::Arc;
 
 use forge_core::loopref::LoopRefError;
+use forge_mail::MailError;
 use forge_runner::RunnerError;
 use forge_store::StoreError;
 use serde_json::{Value, json};
@@ -14,6 +19,8 @@ pub(crate) enum ErrorKind {
     Exists,
     InvalidFlag,
     Invalid,
+    /// The command cannot run in this environment (no terminal for the dashboard, ...).
+    Preflight,
     OperationFailed,
     Unknown,
     /// The reader of our output went away: exit 0 without a word.
@@ -30,41 +37,9 @@ impl ErrorKind {
             ErrorKind::Exists => "ERR_EXISTS",
             ErrorKind::InvalidFlag => "ERR_INVALID_FLAG",
             ErrorKind::Invalid => "ERR_INVALID",
+            ErrorKind::Preflight => "ERR_PREFLIGHT",
             ErrorKind::OperationFailed => "ERR_OPERATION_FAILED",
             ErrorKind::Unknown | ErrorKind::BrokenPipe | ErrorKind::Reported => "ERR_UNKNOWN",
-        }
-    }
-
-    /// Chooses a kind from the wording of a message (first match wins).
-    fn classify(message: &str) -> Self {
-        let m = message.to_lowercase();
-        let has = |words: &[&str]| words.iter().any(|w| m.contains(w));
-        if has(&["ambiguous"]) {
-            ErrorKind::Ambiguous
-        } else if has(&["not found"]) {
-            ErrorKind::NotFound
-        } else if has(&["already exists"]) {
-            ErrorKind::Exists
-        } else if has(&["unknown flag"]) {
-            ErrorKind::InvalidFlag
-        } else if has(&[
-            "invalid",
-            "required",
-            "usage",
-            "must",
-            "cannot be used together",
-        ]) {
-            ErrorKind::Invalid
-        } else if has(&[
-            "permission denied",
-            "timeout",
-            "connection",
-            "failed to",
-            "unable to",
-        ]) {
-            ErrorKind::OperationFailed
-        } else {
-            ErrorKind::Unknown
         }
     }
 }
@@ -76,36 +51,57 @@ pub(crate) struct CliError {
     pub(crate) message: String,
     pub(crate) hint: Option<String>,
     pub(crate) exit: u8,
+    /// The library error this one wraps, for operator logs.
+    pub(crate) source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 impl CliError {
-    /// An error whose code is chosen from its wording.
-    pub(crate) fn new(message: impl Into<String>) -> Self {
-        let message = message.into();
-        let kind = ErrorKind::classify(&message);
-        let hint =
-            (kind == ErrorKind::Ambiguous).then(|| "Use a longer prefix or full ID.".to_string());
-        CliError {
-            kind,
-            message,
-            hint,
-            exit: 1,
-        }
-    }
-
-    /// An error with an explicit code.
+    /// An error of `kind` (exit code 1).
     pub(crate) fn with_kind(kind: ErrorKind, message: impl Into<String>) -> Self {
         CliError {
             kind,
             message: message.into(),
             hint: None,
             exit: 1,
+            source: None,
         }
+    }
+
+    /// Something named does not exist (`ERR_NOT_FOUND`).
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        Self::with_kind(ErrorKind::NotFound, message)
+    }
+
+    /// Something of that name exists already (`ERR_EXISTS`).
+    pub(crate) fn exists(message: impl Into<String>) -> Self {
+        Self::with_kind(ErrorKind::Exists, message)
     }
 
     /// Invalid input (`ERR_INVALID`).
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::with_kind(ErrorKind::Invalid, message)
+    }
+
+    /// An operation on the system failed: a file, a process, a lock (`ERR_OPERATION_FAILED`).
+    pub(crate) fn failed(message: impl Into<String>) -> Self {
+        Self::with_kind(ErrorKind::OperationFailed, message)
+    }
+
+    /// The command cannot run here (`ERR_PREFLIGHT`).
+    #[allow(dead_code)] // the dashboard launcher's "needs a terminal"
+    pub(crate) fn preflight(message: impl Into<String>) -> Self {
+        Self::with_kind(ErrorKind::Preflight, message)
+    }
+
+    /// Anything else (`ERR_UNKNOWN`), as the reference reports, e.g., `no loops matched`.
+    pub(crate) fn other(message: impl Into<String>) -> Self {
+        Self::with_kind(ErrorKind::Unknown, message)
     }
 
     /// A usage error: exit code 2.
@@ -135,6 +131,12 @@ impl CliError {
         self
     }
 
+    /// Keeps the library error this one came from.
+    pub(crate) fn source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
     /// The JSON error envelope.
     pub(crate) fn envelope(&self) -> Value {
         let mut error = json!({ "code": self.kind.code(), "message": self.message });
@@ -147,50 +149,98 @@ impl CliError {
 
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
-        let kind = match &e {
-            StoreError::NotFound { .. } => ErrorKind::NotFound,
-            StoreError::AlreadyExists { .. } => ErrorKind::Exists,
-            StoreError::Invalid(m) => ErrorKind::classify(m),
-            StoreError::Open { .. } | StoreError::Io(_) | StoreError::TooNew { .. } => {
-                ErrorKind::OperationFailed
-            }
-            _ => ErrorKind::Unknown,
-        };
-        let hint = match &e {
+        let (kind, hint) = match &e {
             StoreError::NotFound {
                 what: "profile", ..
-            } => Some("List profiles with `forge profile ls`."),
-            StoreError::NotFound { what: "pool", .. } => Some("List pools with `forge pool ls`."),
-            StoreError::NotFound { what: "loop", .. } => Some("List loops with `forge ps`."),
-            _ => None,
+            } => (
+                ErrorKind::NotFound,
+                Some("List profiles with `forge profile ls`.".to_string()),
+            ),
+            StoreError::NotFound { what: "pool", .. } => (
+                ErrorKind::NotFound,
+                Some("List pools with `forge pool ls`.".to_string()),
+            ),
+            StoreError::NotFound { what: "loop", .. } => (
+                ErrorKind::NotFound,
+                Some("List loops with `forge ps`.".to_string()),
+            ),
+            StoreError::NotFound { .. } | StoreError::Missing(_) => (ErrorKind::NotFound, None),
+            StoreError::AlreadyExists { .. } => (ErrorKind::Exists, None),
+            StoreError::Invalid(_) => (ErrorKind::Invalid, None),
+            StoreError::Unusable { hint, .. } => (ErrorKind::OperationFailed, Some(hint.clone())),
+            StoreError::Corrupt { what, name, .. } => (
+                ErrorKind::OperationFailed,
+                Some(format!(
+                    "The row was changed outside forge; `forge doctor` checks the database. If the {what} \
+                     cannot be repaired, remove it (`forge rm {name} --force` for a loop) and create it again."
+                )),
+            ),
+            StoreError::Open { .. } | StoreError::Io(_) | StoreError::TooNew { .. } => {
+                (ErrorKind::OperationFailed, None)
+            }
+            StoreError::Sqlite(_) | StoreError::Json(_) => (ErrorKind::Unknown, None),
         };
         CliError {
             kind,
             message: e.to_string(),
-            hint: hint.map(str::to_string),
+            hint,
             exit: 1,
+            source: Some(Arc::new(e)),
         }
     }
 }
 
 impl From<RunnerError> for CliError {
     fn from(e: RunnerError) -> Self {
-        match e {
-            RunnerError::Store(s) => s.into(),
-            RunnerError::AlreadyRunning(_) => CliError::with_kind(ErrorKind::Exists, e.to_string()),
-            RunnerError::Prompt(m) => CliError::new(m),
-            other => CliError::new(other.to_string()),
-        }
+        let kind = match &e {
+            RunnerError::Store(_) => {
+                if let RunnerError::Store(s) = e {
+                    return s.into();
+                }
+                ErrorKind::Unknown
+            }
+            RunnerError::AlreadyRunning(_) => ErrorKind::Exists,
+            RunnerError::PromptNotFound(_) => ErrorKind::NotFound,
+            RunnerError::Prompt(_) => ErrorKind::Invalid,
+            RunnerError::Io { .. } | RunnerError::Lock(_) | RunnerError::Spawn(_) => {
+                ErrorKind::OperationFailed
+            }
+            RunnerError::Other(_) => ErrorKind::Unknown,
+        };
+        CliError::with_kind(kind, e.to_string()).source(e)
     }
 }
 
 impl From<LoopRefError> for CliError {
     fn from(e: LoopRefError) -> Self {
-        let err = CliError::new(e.to_string());
+        let message = e.to_string();
+        let err = match &e {
+            LoopRefError::NoLoops(_) => {
+                CliError::not_found(message).hint("Start one with `forge up`.")
+            }
+            LoopRefError::NotFound { .. } => {
+                CliError::not_found(message).hint("List loops with `forge ps`.")
+            }
+            LoopRefError::Ambiguous { .. } => CliError::with_kind(ErrorKind::Ambiguous, message)
+                .hint("Use a longer prefix or full ID."),
+            _ => CliError::invalid(message),
+        };
+        err.source(e)
+    }
+}
+
+impl From<MailError> for CliError {
+    fn from(e: MailError) -> Self {
         match e {
-            LoopRefError::NoLoops(_) => err.hint("Start one with `forge up`."),
-            LoopRefError::NotFound { .. } => err.hint("List loops with `forge ps`."),
-            _ => err,
+            MailError::Io(io) => io.into(),
+            other => {
+                let kind = match &other {
+                    MailError::AlreadyRegistered(_) => ErrorKind::Exists,
+                    MailError::AgentNotSet | MailError::BadRoot { .. } => ErrorKind::Preflight,
+                    _ => ErrorKind::OperationFailed,
+                };
+                CliError::with_kind(kind, other.to_string()).source(other)
+            }
         }
     }
 }
@@ -200,7 +250,7 @@ impl From<std::io::Error> for CliError {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return CliError::broken_pipe();
         }
-        CliError::with_kind(ErrorKind::OperationFailed, e.to_string())
+        CliError::failed(e.to_string()).source(e)
     }
 }
 
@@ -209,29 +259,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classifies_like_the_reference_table() {
+    fn kinds_come_from_the_library_error_not_the_wording() {
+        let e: CliError = StoreError::NotFound {
+            what: "pool",
+            name: "x".into(),
+        }
+        .into();
         assert_eq!(
-            CliError::new("loop 'x' is ambiguous; matches").kind,
-            ErrorKind::Ambiguous
+            (e.kind, e.message.as_str()),
+            (ErrorKind::NotFound, "pool \"x\" not found")
         );
-        assert_eq!(
-            CliError::new("pool \"x\" not found").kind,
-            ErrorKind::NotFound
-        );
-        assert_eq!(
-            CliError::new("loop name \"a\" already exists").kind,
-            ErrorKind::Exists
-        );
-        assert_eq!(CliError::new("--name is required").kind, ErrorKind::Invalid);
-        assert_eq!(
-            CliError::new("unable to open").kind,
-            ErrorKind::OperationFailed
-        );
-        assert_eq!(CliError::new("no loops matched").kind, ErrorKind::Unknown);
-        let env = CliError::new("x must be set").hint("do y").envelope();
+        assert_eq!(e.hint.as_deref(), Some("List pools with `forge pool ls`."));
+        assert!(e.source.is_some());
+        // Wording that the reference's table would misfile keeps its real kind.
+        let e = CliError::invalid("profile not found in the alias file is invalid");
+        assert_eq!(e.kind, ErrorKind::Invalid);
+        let e: CliError = RunnerError::AlreadyRunning("l1".into()).into();
+        assert_eq!(e.kind, ErrorKind::Exists);
+        let env = CliError::invalid("x must be set").hint("do y").envelope();
         assert_eq!(
             env.to_string(),
             r#"{"error":{"code":"ERR_INVALID","message":"x must be set","hint":"do y"}}"#
         );
+        assert_eq!(CliError::usage("bad").exit, 2);
+        assert_eq!(CliError::preflight("no tty").kind.code(), "ERR_PREFLIGHT");
     }
 }

@@ -135,6 +135,12 @@ impl Printer {
         write_stderr(&text);
     }
 
+    /// A usage error followed by the command's usage (fmail's layout): `Error: <msg>`, a blank
+    /// line, the usage.
+    pub(crate) fn usage_error(&self, e: &CliError, usage: &str) {
+        write_stderr(&format!("Error: {}\n\n{usage}\n", e.message));
+    }
+
     /// Paints `text` with an ANSI colour code when colour is on.
     pub(crate) fn paint(&self, code: &str, text: &str) -> String {
         if self.color {

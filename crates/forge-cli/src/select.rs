@@ -107,7 +107,7 @@ pub(crate) fn select_loops(
         None => loops,
     };
     if selected.is_empty() {
-        return Err(CliError::new("no loops matched").hint("List loops with `forge ps`."));
+        return Err(CliError::other("no loops matched").hint("List loops with `forge ps`."));
     }
     Ok(selected)
 }

@@ -27,7 +27,10 @@ pub enum RunnerError {
     /// A process could not be started.
     #[error("{0}")]
     Spawn(String),
-    /// A prompt could not be resolved or read.
+    /// A prompt reference names no file.
+    #[error("{0}")]
+    PromptNotFound(String),
+    /// A prompt could not be used (empty reference, unreadable file).
     #[error("{0}")]
     Prompt(String),
     /// Anything else the runner gives up on.

@@ -27,7 +27,7 @@ pub fn resolve_prompt_ref(repo: &Path, value: &str) -> Result<PathBuf, RunnerErr
     if named.is_file() {
         return Ok(absolute(&named));
     }
-    Err(RunnerError::Prompt(format!(
+    Err(RunnerError::PromptNotFound(format!(
         "prompt not found: {value} (looked for {} and {}; pass a file path or put the prompt in .forge/prompts/<name>.md)",
         direct.display(),
         named.display()

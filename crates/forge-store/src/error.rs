@@ -9,9 +9,20 @@ pub enum StoreError {
         path: String,
         source: rusqlite::Error,
     },
+    /// The database file exists but cannot be used: not a database, damaged, read-only,
+    /// unreachable. `hint` says what to do next.
+    #[error("database {path} {problem}")]
+    Unusable {
+        path: String,
+        problem: String,
+        hint: String,
+    },
     /// A row was not found.
     #[error("{what} {name:?} not found")]
     NotFound { what: &'static str, name: String },
+    /// Something looked up inside another thing is not there (the message says what and where).
+    #[error("{0}")]
+    Missing(String),
     /// A unique name is taken.
     #[error("{what} {name:?} already exists")]
     AlreadyExists { what: &'static str, name: String },

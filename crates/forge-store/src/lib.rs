@@ -21,6 +21,7 @@ mod queue;
 mod rows;
 mod runs;
 mod stamp;
+mod unusable;
 
 use std::path::Path;
 use std::thread;
@@ -63,7 +64,7 @@ impl Store {
             path: path.display().to_string(),
             source: e,
         })?;
-        Self::configure(conn, busy_timeout_ms)
+        Self::configure(conn, busy_timeout_ms).map_err(|e| unusable::explain(path, e))
     }
 
     /// Opens a private in-memory database (tests).

@@ -157,7 +157,7 @@ impl Store {
                 params![loop_id, item_id],
             )?;
             if n == 0 {
-                return Err(StoreError::Invalid(format!(
+                return Err(StoreError::Missing(format!(
                     "queue item {item_id} not found in loop"
                 )));
             }

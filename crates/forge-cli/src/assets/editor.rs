@@ -97,11 +97,11 @@ pub(crate) fn edit_file(ctx: &Ctx, path: &Path) -> Result<(), CliError> {
         .args(args)
         .arg(path)
         .status()
-        .map_err(|e| CliError::new(format!("unable to start editor \"{program}\": {e}")))?;
+        .map_err(|e| CliError::failed(format!("unable to start editor \"{program}\": {e}")))?;
     if status.success() {
         Ok(())
     } else {
-        Err(CliError::new(format!(
+        Err(CliError::failed(format!(
             "editor \"{setting}\" exited with {status}; {} was kept as it is",
             path.display()
         )))

@@ -120,9 +120,9 @@ pub(crate) fn add<T: Asset>(
         )));
     }
     fs_err::create_dir_all(&dir)
-        .map_err(|e| CliError::new(format!("unable to create {}: {e}", dir.display())))?;
+        .map_err(|e| CliError::failed(format!("unable to create {}: {e}", dir.display())))?;
     fs_err::write(&path, T::skeleton(&name))
-        .map_err(|e| CliError::new(format!("unable to write {}: {e}", path.display())))?;
+        .map_err(|e| CliError::failed(format!("unable to write {}: {e}", path.display())))?;
     if !no_edit && ctx.may_prompt() {
         edit_file(ctx, &path)?;
     }
@@ -142,10 +142,12 @@ pub(crate) fn edit<T: Asset>(ctx: &Ctx, name: &str) -> Result<(), CliError> {
             let dir = config_dir(ctx).join(T::DIR);
             let path = dir.join(format!("{}.yaml", f.asset.name()));
             let yaml = builtin_yaml::<T>(f.asset.name()).unwrap_or_default();
-            fs_err::create_dir_all(&dir)
-                .map_err(|e| CliError::new(format!("unable to create {}: {e}", dir.display())))?;
-            fs_err::write(&path, yaml)
-                .map_err(|e| CliError::new(format!("unable to write {}: {e}", path.display())))?;
+            fs_err::create_dir_all(&dir).map_err(|e| {
+                CliError::failed(format!("unable to create {}: {e}", dir.display()))
+            })?;
+            fs_err::write(&path, yaml).map_err(|e| {
+                CliError::failed(format!("unable to write {}: {e}", path.display()))
+            })?;
             ctx.printer.warn(&format!(
                 "copied the built-in {} \"{}\" to {}; the copy now overrides it",
                 T::NOUN,
@@ -184,7 +186,7 @@ pub(crate) fn rm<T: Asset>(ctx: &Ctx, name: &str) -> Result<(), CliError> {
         )));
     };
     fs_err::remove_file(&path)
-        .map_err(|e| CliError::new(format!("unable to remove {}: {e}", path.display())))?;
+        .map_err(|e| CliError::failed(format!("unable to remove {}: {e}", path.display())))?;
     let name = f.asset.name().to_string();
     ctx.printer.result(
         &json!({ "name": name, "removed": true, "path": path }),

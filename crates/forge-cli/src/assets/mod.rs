@@ -216,7 +216,7 @@ fn parse<T: Asset>(text: &str, origin: &str, stem: &str) -> Result<T, CliError> 
 
 fn load_file<T: Asset>(path: &Path, source: Source) -> Result<Found<T>, CliError> {
     let text = fs_err::read_to_string(path)
-        .map_err(|e| CliError::new(format!("unable to read {}: {e}", path.display())))?;
+        .map_err(|e| CliError::failed(format!("unable to read {}: {e}", path.display())))?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

@@ -44,7 +44,7 @@ pub(crate) fn run(ctx: &Ctx, args: CleanArgs) -> Result<(), CliError> {
         .into_iter()
         .partition(|l| matches!(l.state, LoopState::Stopped | LoopState::Error));
     if inactive.is_empty() {
-        return Err(CliError::new("no inactive loops matched"));
+        return Err(CliError::other("no inactive loops matched"));
     }
     remove_loops(ctx, &mut store, &inactive)?;
     let (n, skipped) = (inactive.len(), active.len());

@@ -28,7 +28,7 @@ pub(crate) struct InitArgs {
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> CliError {
-    CliError::new(format!("unable to write {}: {e}", path.display()))
+    CliError::failed(format!("unable to write {}: {e}", path.display()))
 }
 
 /// The JSON result. As the reference lists them, the `.forge/` directories are in `created` on
@@ -91,7 +91,7 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {
-            return Err(CliError::new(format!(
+            return Err(CliError::failed(format!(
                 "unable to read {}: {e}",
                 gitignore.display()
             )));
@@ -115,7 +115,7 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
     if let Some(from) = &args.prompts_from {
         let from = ctx.absolute(from);
         let entries = fs_err::read_dir(&from).map_err(|e| {
-            CliError::new(format!(
+            CliError::failed(format!(
                 "unable to read --prompts-from {}: {e}",
                 from.display()
             ))

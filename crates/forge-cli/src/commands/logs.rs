@@ -177,7 +177,7 @@ pub(crate) fn run(ctx: &Ctx, args: LogsArgs) -> Result<(), CliError> {
                 };
                 let loops = store.list_loops(&filter)?;
                 if loops.is_empty() {
-                    return Err(CliError::new(format!(
+                    return Err(CliError::other(format!(
                         "no loops found for repo {}",
                         ctx.cwd().display()
                     )));
@@ -219,7 +219,7 @@ pub(crate) fn run(ctx: &Ctx, args: LogsArgs) -> Result<(), CliError> {
             Ok(v) => v,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.follow => (Vec::new(), 0),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(CliError::new(format!(
+                return Err(CliError::not_found(format!(
                     "log file not found for loop \"{}\": {}",
                     t.name,
                     t.path.display()
@@ -227,7 +227,7 @@ pub(crate) fn run(ctx: &Ctx, args: LogsArgs) -> Result<(), CliError> {
                 .hint("The loop has not written anything yet; check `forge ps`."));
             }
             Err(e) => {
-                return Err(CliError::new(format!(
+                return Err(CliError::failed(format!(
                     "unable to read {}: {e}",
                     t.path.display()
                 )));
@@ -283,7 +283,7 @@ fn follow(ctx: &Ctx, targets: &[Target], mut offsets: Vec<u64>) -> Result<(), Cl
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, Arc::clone(&stop))
-            .map_err(|e| CliError::new(format!("unable to watch for Ctrl-C: {e}")))?;
+            .map_err(|e| CliError::failed(format!("unable to watch for Ctrl-C: {e}")))?;
     }
     let mut partial: Vec<Vec<u8>> = vec![Vec::new(); targets.len()];
     let mut last_shown = targets.len().saturating_sub(1);

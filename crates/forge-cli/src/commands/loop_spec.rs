@@ -96,7 +96,7 @@ pub(crate) fn check_spawn_owner(ctx: &Ctx, owner: Option<&str>) -> Result<(), Cl
             }
             Ok(())
         }
-        Some("daemon") => Err(CliError::new(
+        Some("daemon") => Err(CliError::failed(
             "--spawn-owner daemon is unavailable: forge has no daemon yet",
         )
         .hint(
@@ -169,7 +169,7 @@ pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPl
     };
     let prompt_msg = prompt_msg.filter(|m| !m.trim().is_empty());
     let prompt_path = match prompt_ref.as_deref().filter(|p| !p.trim().is_empty()) {
-        Some(p) => Some(resolve_prompt_ref(repo, p).map_err(|e| CliError::new(e.to_string()))?),
+        Some(p) => Some(resolve_prompt_ref(repo, p).map_err(CliError::from)?),
         None => None,
     };
     if prompt_path.is_none() && prompt_msg.is_none() {

@@ -94,8 +94,7 @@ pub(crate) fn run(ctx: &Ctx, args: MsgArgs) -> Result<(), CliError> {
     for l in &loops {
         let mut payloads = Vec::new();
         if let Some(next) = &args.next_prompt {
-            let path = resolve_prompt_ref(Path::new(&l.repo_path), next)
-                .map_err(|e| CliError::new(e.to_string()))?;
+            let path = resolve_prompt_ref(Path::new(&l.repo_path), next).map_err(CliError::from)?;
             payloads.push(Payload::NextPrompt {
                 prompt: path.display().to_string(),
                 is_path: true,

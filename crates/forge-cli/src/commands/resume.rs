@@ -31,7 +31,7 @@ pub(crate) fn run(ctx: &Ctx, args: ResumeArgs) -> Result<(), CliError> {
     control::reconcile(&mut store, &paths, &mut one)?;
     let l = one.remove(0);
     if !matches!(l.state, LoopState::Stopped | LoopState::Error) {
-        return Err(CliError::new(format!(
+        return Err(CliError::invalid(format!(
             "loop \"{}\" is {}; only stopped or errored loops can be resumed",
             l.name, l.state
         ))

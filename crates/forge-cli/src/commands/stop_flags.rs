@@ -221,7 +221,7 @@ impl StopArgs {
             }
             (Some(reference), None) => QualPrompt {
                 prompt: resolve_prompt_ref(repo, reference)
-                    .map_err(|e| CliError::new(e.to_string()))?
+                    .map_err(CliError::from)?
                     .display()
                     .to_string(),
                 is_path: true,

@@ -62,7 +62,7 @@ pub(crate) fn run(ctx: &Ctx, args: UpArgs) -> Result<(), CliError> {
     for name in &names {
         if store.loop_name_exists(name)? {
             return Err(
-                CliError::new(format!("loop name \"{name}\" already exists"))
+                CliError::exists(format!("loop name \"{name}\" already exists"))
                     .hint("Pick another --name, or remove the old loop with `forge rm`."),
             );
         }

@@ -3,7 +3,7 @@
 use clap_complete::Shell;
 
 use super::Ctx;
-use super::error::CommandError;
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -11,7 +11,7 @@ pub(crate) struct Args {
     shell: Shell,
 }
 
-pub(crate) fn run(ctx: &Ctx, args: Args, mut command: clap::Command) -> Result<(), CommandError> {
+pub(crate) fn run(ctx: &Ctx, args: Args, mut command: clap::Command) -> Result<(), CliError> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "fmail", &mut script);
     ctx.printer.raw(&String::from_utf8_lossy(&script))

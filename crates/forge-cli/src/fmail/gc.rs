@@ -4,7 +4,7 @@ use forge_mail::Store;
 use jiff::Timestamp;
 
 use super::Ctx;
-use super::error::CommandError;
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -21,9 +21,9 @@ pub(crate) struct Args {
     dry_run: bool,
 }
 
-pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
+pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let days = u32::try_from(args.days)
-        .map_err(|_| CommandError::usage(format!("--days must be 0 or more, got {}", args.days)))?;
+        .map_err(|_| CliError::usage(format!("--days must be 0 or more, got {}", args.days)))?;
     let store = Store::discover(&ctx.env)?;
     let removed = store.gc(days, args.dry_run, Timestamp::now())?;
     if args.dry_run {

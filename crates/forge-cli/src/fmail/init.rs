@@ -3,7 +3,7 @@
 use forge_mail::Store;
 
 use super::Ctx;
-use super::error::CommandError;
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -12,10 +12,10 @@ pub(crate) struct Args {
     project: Option<String>,
 }
 
-pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
+pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let store = Store::discover(&ctx.env)?;
     match args.project {
-        Some(id) if id.trim().is_empty() => Err(CommandError::usage("--project must not be empty")),
+        Some(id) if id.trim().is_empty() => Err(CliError::usage("--project must not be empty")),
         Some(id) => store
             .set_project_id(&ctx.env, id.trim())
             .map(drop)

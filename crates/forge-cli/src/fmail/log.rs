@@ -4,9 +4,10 @@ use forge_mail::{Filter, Scope, Store, Target, Watcher, normalize_name, parse_si
 use jiff::Timestamp;
 
 use super::Ctx;
-use super::error::{CommandError, as_usage};
+use super::error::as_usage;
 use super::interrupt::Interrupt;
 use super::output::{print_message, warn_skipped};
+use crate::error::CliError;
 
 /// Flags shared by `log` and `messages`.
 #[derive(Debug, clap::Args)]
@@ -48,7 +49,7 @@ pub(crate) struct MessagesArgs {
     flags: ReadFlags,
 }
 
-pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
+pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let scope = match args.target {
         Some(raw) => Scope::Target(Target::parse(&raw).map_err(as_usage)?),
         None => Scope::AllTopics,
@@ -56,12 +57,12 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
     show(ctx, scope, args.flags)
 }
 
-pub(crate) fn run_messages(ctx: &Ctx, args: MessagesArgs) -> Result<(), CommandError> {
+pub(crate) fn run_messages(ctx: &Ctx, args: MessagesArgs) -> Result<(), CliError> {
     show(ctx, Scope::Everything, args.flags)
 }
 
 /// Builds the filter from `--since` and `--from`.
-pub(crate) fn filter_from(since: Option<&str>, from: Option<&str>) -> Result<Filter, CommandError> {
+pub(crate) fn filter_from(since: Option<&str>, from: Option<&str>) -> Result<Filter, CliError> {
     let since = since
         .map(|s| parse_since(s, Timestamp::now()))
         .transpose()
@@ -73,17 +74,16 @@ pub(crate) fn filter_from(since: Option<&str>, from: Option<&str>) -> Result<Fil
     Ok(Filter { since, from })
 }
 
-fn show(ctx: &Ctx, scope: Scope, flags: ReadFlags) -> Result<(), CommandError> {
-    let limit = usize::try_from(flags.limit).map_err(|_| {
-        CommandError::usage(format!("--limit must be 0 or more, got {}", flags.limit))
-    })?;
+fn show(ctx: &Ctx, scope: Scope, flags: ReadFlags) -> Result<(), CliError> {
+    let limit = usize::try_from(flags.limit)
+        .map_err(|_| CliError::usage(format!("--limit must be 0 or more, got {}", flags.limit)))?;
     let filter = filter_from(flags.since.as_deref(), flags.from.as_deref())?;
     let store = Store::discover(&ctx.env)?;
     let listing = store.list(&scope)?;
     let selection = listing.select(&filter, limit);
-    warn_skipped(ctx.printer, &selection.skipped);
+    warn_skipped(&ctx.printer, &selection.skipped);
     for message in &selection.messages {
-        print_message(ctx.printer, message, flags.json)?;
+        print_message(&ctx.printer, message, flags.json)?;
     }
     if !flags.follow {
         return Ok(());
@@ -92,9 +92,9 @@ fn show(ctx: &Ctx, scope: Scope, flags: ReadFlags) -> Result<(), CommandError> {
     let interrupt = Interrupt::install();
     while !interrupt.raised() {
         let batch = watcher.next_batch(Some(Interrupt::slice(None)))?;
-        warn_skipped(ctx.printer, &batch.skipped);
+        warn_skipped(&ctx.printer, &batch.skipped);
         for message in batch.messages.iter().filter(|m| filter.accepts(m)) {
-            print_message(ctx.printer, message, flags.json)?;
+            print_message(&ctx.printer, message, flags.json)?;
         }
     }
     Ok(())

@@ -11,7 +11,6 @@ mod init;
 mod interrupt;
 mod log;
 mod output;
-mod printer;
 mod register;
 mod robot_help;
 mod send;
@@ -26,8 +25,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 use forge_mail::MailEnv;
 
-use error::CommandError;
-use printer::Printer;
+use crate::error::CliError;
+use crate::printer::{OutputMode, Printer};
 
 /// The version printed by `fmail -v` and `--robot-help`.
 pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -91,22 +90,22 @@ enum Command {
 /// Runs `fmail` with the process arguments and returns its exit code.
 pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
-    let printer = Printer;
-    match run(&args, printer) {
-        Ok(()) | Err(CommandError::BrokenPipe) => ExitCode::SUCCESS,
-        Err(CommandError::Runtime(message)) => {
-            printer.error_line(&format!("Error: {message}"));
-            ExitCode::from(1)
-        }
-        Err(CommandError::Usage(message)) => {
+    let printer = Printer::new(OutputMode::Human, false, false);
+    match run(&args, &printer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.exit == 2 => {
             let usage = usage_text(&args);
-            printer.error_line(&format!("Error: {message}\n\n{}", usage.trim_end()));
+            printer.usage_error(&e, usage.trim_end());
             ExitCode::from(2)
+        }
+        Err(e) => {
+            printer.error(&e);
+            ExitCode::from(e.exit)
         }
     }
 }
 
-fn run(args: &[OsString], printer: Printer) -> Result<(), CommandError> {
+fn run(args: &[OsString], printer: &Printer) -> Result<(), CliError> {
     if args.iter().skip(1).any(|a| a == "--robot-help") {
         return robot_help::run(printer);
     }
@@ -118,7 +117,7 @@ fn run(args: &[OsString], printer: Printer) -> Result<(), CommandError> {
                 ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
                     printer.raw(&err.to_string())
                 }
-                _ => Err(CommandError::Usage(clap_message(&err))),
+                _ => Err(CliError::usage(clap_message(&err))),
             };
         }
     };
@@ -130,7 +129,7 @@ fn run(args: &[OsString], printer: Printer) -> Result<(), CommandError> {
     };
     let ctx = Ctx {
         env: MailEnv::from_process()?,
-        printer,
+        printer: printer.clone(),
     };
     match command {
         Command::Send(args) => send::run(&ctx, args),

@@ -2,15 +2,15 @@
 
 use forge_mail::{Message, Skipped, encode_line};
 
-use super::error::CommandError;
-use super::printer::Printer;
+use crate::error::CliError;
+use crate::printer::Printer;
 
 /// Prints one message: `<id> <from> -> <to>: <body>`, or one compact JSON line with `json`.
 pub(crate) fn print_message(
-    printer: Printer,
+    printer: &Printer,
     message: &Message,
     json: bool,
-) -> Result<(), CommandError> {
+) -> Result<(), CliError> {
     if json {
         printer.line(&encode_line(message)?)
     } else {
@@ -25,7 +25,7 @@ pub(crate) fn print_message(
 }
 
 /// Warns about files that could not be read as messages.
-pub(crate) fn warn_skipped(printer: Printer, skipped: &[Skipped]) {
+pub(crate) fn warn_skipped(printer: &Printer, skipped: &[Skipped]) {
     for skip in skipped {
         printer.warn(&format!(
             "skipping unreadable message {}: {}",

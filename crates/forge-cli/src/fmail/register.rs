@@ -3,7 +3,7 @@
 use forge_mail::{Store, encode_pretty};
 
 use super::Ctx;
-use super::error::CommandError;
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -14,7 +14,7 @@ pub(crate) struct Args {
     json: bool,
 }
 
-pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
+pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let store = Store::discover(&ctx.env)?;
     store.ensure_project(&ctx.env)?;
     let record = match args.name {

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::error::CommandError;
-use super::printer::Printer;
+use crate::error::CliError;
+use crate::printer::Printer;
 
 /// The version as the guide reports it: no `v` prefix, and `dev` builds report `2.2.0`.
 fn normalized_version(raw: &str) -> String {
@@ -19,7 +19,7 @@ fn command(usage: &str, description: &str, flags: &[&str], examples: &[&str]) ->
     json!({"usage": usage, "flags": flags, "examples": examples, "description": description})
 }
 
-pub(crate) fn run(printer: Printer) -> Result<(), CommandError> {
+pub(crate) fn run(printer: &Printer) -> Result<(), CliError> {
     let read_flags = [
         "-n, --limit N (default 20, 0 = all)",
         "--since T",
@@ -97,8 +97,7 @@ pub(crate) fn run(printer: Printer) -> Result<(), CommandError> {
             "project": ".fmail/project.json"
         }
     });
-    let text =
-        serde_json::to_string_pretty(&guide).map_err(|e| CommandError::Runtime(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&guide).map_err(|e| CliError::other(e.to_string()))?;
     printer.line(&text)
 }
 

@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Read};
 use forge_mail::{Draft, Priority, Store, Target, encode_pretty, normalize_tags, parse_body};
 
 use super::Ctx;
-use super::error::{CommandError, as_usage};
+use super::error::as_usage;
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -30,7 +31,7 @@ pub(crate) struct Args {
     json: bool,
 }
 
-pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
+pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let target = Target::parse(&args.target).map_err(as_usage)?;
     let priority = args
         .priority
@@ -40,7 +41,7 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
         .map_err(as_usage)?;
     let tags = normalize_tags(&args.tags).map_err(as_usage)?;
     if args.message.is_some() && args.file.is_some() {
-        return Err(CommandError::usage(
+        return Err(CliError::usage(
             "give the message as an argument or with --file, not both",
         ));
     }
@@ -55,7 +56,7 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
         }
         (None, None) => String::new(),
     };
-    let body = parse_body(&text).ok_or_else(|| CommandError::usage("message body is required"))?;
+    let body = parse_body(&text).ok_or_else(|| CliError::usage("message body is required"))?;
     let store = Store::discover(&ctx.env)?;
     store.ensure_project(&ctx.env)?;
     let mut draft = Draft::new(agent.clone(), target, body);

@@ -3,7 +3,7 @@
 use forge_mail::Store;
 
 use super::Ctx;
-use super::error::CommandError;
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -14,9 +14,9 @@ pub(crate) struct Args {
     clear: bool,
 }
 
-pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
+pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     if args.clear && args.message.is_some() {
-        return Err(CommandError::usage("give a status or --clear, not both"));
+        return Err(CliError::usage("give a status or --clear, not both"));
     }
     let agent = ctx.env.agent_name()?;
     let store = Store::discover(&ctx.env)?;

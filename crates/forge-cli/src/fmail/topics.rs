@@ -4,8 +4,8 @@ use forge_mail::{Store, encode_pretty, relative_age};
 use jiff::Timestamp;
 
 use super::Ctx;
-use super::error::CommandError;
 use super::output::table;
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -14,7 +14,7 @@ pub(crate) struct Args {
     json: bool,
 }
 
-pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
+pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let topics = Store::discover(&ctx.env)?.topics()?;
     if args.json {
         return ctx.printer.line(&encode_pretty(&topics)?);

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 use forge_mail::{Store, Target, Watcher, parse_go_duration, scope_for};
 
 use super::Ctx;
-use super::error::{CommandError, as_usage};
+use super::error::as_usage;
 use super::interrupt::Interrupt;
 use super::output::{print_message, warn_skipped};
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -24,7 +25,7 @@ pub(crate) struct Args {
     json: bool,
 }
 
-pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
+pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let target = args
         .target
         .as_deref()
@@ -32,13 +33,13 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
         .transpose()
         .map_err(as_usage)?;
     let timeout = parse_go_duration(&args.timeout).ok_or_else(|| {
-        CommandError::usage(format!(
+        CliError::usage(format!(
             "invalid --timeout {:?}: use a duration like 30s or 2m",
             args.timeout
         ))
     })?;
     let timeout = Duration::try_from(timeout).map_err(|_| {
-        CommandError::usage(format!(
+        CliError::usage(format!(
             "--timeout must not be negative, got {}",
             args.timeout
         ))
@@ -50,9 +51,9 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
     let mut delivered = 0u64;
     loop {
         let batch = watcher.next_batch(Some(Interrupt::slice(deadline)))?;
-        warn_skipped(ctx.printer, &batch.skipped);
+        warn_skipped(&ctx.printer, &batch.skipped);
         for message in &batch.messages {
-            print_message(ctx.printer, message, args.json)?;
+            print_message(&ctx.printer, message, args.json)?;
             delivered += 1;
             if args.count > 0 && delivered >= args.count {
                 return Ok(());

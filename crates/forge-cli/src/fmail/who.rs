@@ -4,8 +4,8 @@ use forge_mail::{AgentRecord, Store, encode_pretty, last_seen_label};
 use jiff::Timestamp;
 
 use super::Ctx;
-use super::error::CommandError;
 use super::output::table;
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -14,7 +14,7 @@ pub(crate) struct Args {
     json: bool,
 }
 
-pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CommandError> {
+pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let agents = Store::discover(&ctx.env)?.agents()?;
     if args.json {
         return ctx.printer.line(&encode_pretty(&agents)?);

@@ -228,7 +228,7 @@ fn parse_yaml(path: &Path, text: &str) -> Result<Value, CliError> {
 /// Loads a config file; returns its values and warnings about unknown keys.
 pub(crate) fn load(path: &Path, kind: FileKind) -> Result<(FileValues, Vec<String>), CliError> {
     let text = fs_err::read_to_string(path)
-        .map_err(|e| CliError::new(format!("unable to read config {}: {e}", path.display())))?;
+        .map_err(|e| CliError::failed(format!("unable to read config {}: {e}", path.display())))?;
     let root = parse_yaml(path, &text)?;
     let mut reader = Reader {
         path,

@@ -143,7 +143,7 @@ impl Settings {
                 } else if inputs.allow_missing_config {
                     (None, path)
                 } else {
-                    return Err(CliError::new(format!(
+                    return Err(CliError::not_found(format!(
                         "config file not found: {}",
                         path.display()
                     ))

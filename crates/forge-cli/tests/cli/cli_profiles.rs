@@ -259,7 +259,7 @@ fn profile_edit_cooldown_doctor_rm() {
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stdout,
-        "Profile \"ghost\" (command)\n- [FAIL] binary no-such-tool-xyz: not found on PATH\n- [FAIL] auth home: /nonexistent/auth does not exist\n"
+        "Profile \"ghost\" (command)\n- [FAIL] binary no-such-tool-xyz: not found on the PATH a loop started from this shell gets (bash -lc: this shell's PATH, then what the login profile adds)\n- [FAIL] auth home: /nonexistent/auth does not exist\n"
     );
     assert_eq!(out.stderr, "");
     let out = env.forge(&["profile", "doctor", "ghost", "--json"]);

@@ -541,7 +541,7 @@ fn unreadable_files_are_skipped_with_a_warning() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("alice -> task: good"));
     assert!(
-        stderr(&out).starts_with("Warning: skipping unreadable message "),
+        stderr(&out).starts_with("warning: skipping unreadable message "),
         "{}",
         stderr(&out)
     );

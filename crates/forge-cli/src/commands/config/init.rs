@@ -20,16 +20,16 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
     let path = &ctx.settings.config_target;
     if path.exists() && !args.force {
         return Err(
-            CliError::new(format!("config file already exists: {}", path.display()))
+            CliError::exists(format!("config file already exists: {}", path.display()))
                 .hint("Pass --force to overwrite it."),
         );
     }
     if let Some(parent) = path.parent() {
         fs_err::create_dir_all(parent)
-            .map_err(|e| CliError::new(format!("unable to create {}: {e}", parent.display())))?;
+            .map_err(|e| CliError::failed(format!("unable to create {}: {e}", parent.display())))?;
     }
     fs_err::write(path, CONFIG_TEMPLATE)
-        .map_err(|e| CliError::new(format!("unable to write {}: {e}", path.display())))?;
+        .map_err(|e| CliError::failed(format!("unable to write {}: {e}", path.display())))?;
     ctx.printer.result(
         &json!({ "path": path, "created": true }),
         &format!("Wrote {}", path.display()),

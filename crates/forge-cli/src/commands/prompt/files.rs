@@ -51,10 +51,10 @@ fn existing(ctx: &Ctx, name: &str) -> Result<(String, PathBuf), CliError> {
 fn copy(from: &Path, to: &Path) -> Result<(), CliError> {
     if let Some(dir) = to.parent() {
         fs_err::create_dir_all(dir)
-            .map_err(|e| CliError::new(format!("unable to create {}: {e}", dir.display())))?;
+            .map_err(|e| CliError::failed(format!("unable to create {}: {e}", dir.display())))?;
     }
     fs_err::copy(from, to).map_err(|e| {
-        CliError::new(format!(
+        CliError::failed(format!(
             "unable to copy {} to {}: {e}",
             from.display(),
             to.display()
@@ -97,7 +97,7 @@ pub(super) fn ls(ctx: &Ctx) -> Result<(), CliError> {
 pub(super) fn show(ctx: &Ctx, name: &str) -> Result<(), CliError> {
     let (name, path) = existing(ctx, name)?;
     let content = fs_err::read_to_string(&path)
-        .map_err(|e| CliError::new(format!("unable to read {}: {e}", path.display())))?;
+        .map_err(|e| CliError::failed(format!("unable to read {}: {e}", path.display())))?;
     if ctx.printer.is_json() {
         return ctx
             .printer
@@ -135,7 +135,7 @@ pub(super) fn edit(ctx: &Ctx, name: &str) -> Result<(), CliError> {
     let (name, path) = prompt_path(ctx, name)?;
     let dir = prompts_dir(ctx);
     fs_err::create_dir_all(&dir)
-        .map_err(|e| CliError::new(format!("unable to create {}: {e}", dir.display())))?;
+        .map_err(|e| CliError::failed(format!("unable to create {}: {e}", dir.display())))?;
     edit_file(ctx, &path)?;
     ctx.printer.result(
         &json!({ "name": name, "path": path }),
@@ -147,7 +147,7 @@ pub(super) fn edit(ctx: &Ctx, name: &str) -> Result<(), CliError> {
 pub(super) fn rm(ctx: &Ctx, name: &str) -> Result<(), CliError> {
     let (name, path) = existing(ctx, name)?;
     fs_err::remove_file(&path)
-        .map_err(|e| CliError::new(format!("unable to remove {}: {e}", path.display())))?;
+        .map_err(|e| CliError::failed(format!("unable to remove {}: {e}", path.display())))?;
     ctx.printer.result(
         &json!({ "name": name, "removed": true }),
         &format!("Removed prompt \"{name}\" ({})", rel(ctx, &path)),

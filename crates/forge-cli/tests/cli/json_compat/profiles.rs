@@ -130,7 +130,11 @@ fn profile_init_json() {
     // A harness on PATH is reported in `harnesses`; PATH holds only it, so the machine's own
     // harnesses do not show up.
     let bin = env.write_script("bin/codex", "#!/bin/sh\nexit 0\n");
-    env.set_var("PATH", bin.parent().unwrap());
+    // bash (the harness shell) must still be found.
+    env.set_var(
+        "PATH",
+        format!("{}:/usr/bin:/bin", bin.parent().unwrap().display()),
+    );
     let out = ok(&env, &["profile", "init", "--json"]).json();
     assert_shape(&out, "profile-init");
     assert_eq!(out["imported"], 2);
