@@ -66,9 +66,14 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
     let Some(command) = cli.command else {
         return ExitCode::from(2);
     };
-    init_tracing(g.verbose, g.log_level.as_deref());
-    let result = prepare(&cli.global, &command, printer.clone())
-        .and_then(|ctx| commands::dispatch(&ctx, command));
+    let result = prepare(&cli.global, &command, printer.clone()).and_then(|ctx| {
+        crate::logging::init(&cli.global, &ctx.settings)?;
+        tracing::debug!(command = command_name(&command), cwd = %ctx.cwd().display(), "running");
+        commands::dispatch(&ctx, command)
+    });
+    if let Err(e) = &result {
+        tracing::debug!(kind = e.kind.code(), source = ?e.source, "command failed: {}", e.message);
+    }
     finish(&printer, result)
 }
 
@@ -100,10 +105,12 @@ fn prepare(
         .map_err(|e| CliError::failed(format!("unable to read the current directory: {e}")))?;
     let cwd = fs_err::canonicalize(&cwd).unwrap_or(cwd);
     let allow_missing_config = matches!(command, Command::Config(c) if c.is_init());
+    let tolerate_invalid_config = matches!(command, Command::Config(c) if c.repairs_config());
     let env = |name: &str| std::env::var(name).ok();
     let settings = Settings::resolve(&Inputs {
         config_flag: g.config.clone(),
         allow_missing_config,
+        tolerate_invalid_config,
         log_level_flag: g.log_level.clone(),
         log_format_flag: g.log_format.clone(),
         cwd: cwd.clone(),
@@ -165,17 +172,12 @@ fn clap_error(e: &clap::Error, json: bool, jsonl: bool) -> ExitCode {
     }
 }
 
-/// Operator logs on stderr, filtered by `FORGE_LOG`, `-v` (debug) or `--log-level`; without
-/// any of them no subscriber is installed, keeping start-up cheap.
-fn init_tracing(verbose: bool, level: Option<&str>) {
-    let Some(filter) = env_var("FORGE_LOG")
-        .or_else(|| verbose.then(|| "debug".to_string()))
-        .or_else(|| level.map(str::to_string))
-    else {
-        return;
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .try_init();
+/// The command's name for operator logs (`Up`, `Ps`, ...), without its arguments.
+fn command_name(command: &Command) -> String {
+    let debug = format!("{command:?}");
+    debug
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }

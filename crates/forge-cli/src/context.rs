@@ -57,10 +57,15 @@ impl Ctx {
     /// Opens the database, creating the data dir (0700) first.
     pub(crate) fn open_store(&self) -> Result<Store, CliError> {
         ensure_private_dir(&self.settings.data_dir.value)?;
-        Ok(Store::open(
-            &self.settings.db_path.value,
-            self.settings.busy_timeout_ms.value,
-        )?)
+        let started = std::time::Instant::now();
+        let path = &self.settings.db_path.value;
+        let store = Store::open(path, self.settings.busy_timeout_ms.value)?;
+        tracing::debug!(
+            path = %path.display(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+            "opened database"
+        );
+        Ok(store)
     }
 
     /// Paths and settings the runner crate needs.

@@ -41,6 +41,15 @@ fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     }
 }
 
+/// A section written with only comments under it (`global:`) reads as YAML null: empty.
+fn section<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct GlobalSection {
@@ -98,8 +107,11 @@ pub struct HarnessOverride {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct ConfigFile {
+    #[serde(deserialize_with = "section")]
     pub global: GlobalSection,
+    #[serde(deserialize_with = "section")]
     pub database: DatabaseSection,
+    #[serde(deserialize_with = "section")]
     pub loop_defaults: LoopDefaults,
     #[serde(deserialize_with = "scalar")]
     pub default_pool: Option<String>,
@@ -107,9 +119,13 @@ pub struct ConfigFile {
     /// `PROMPT.md`).
     pub default_prompt: Option<String>,
     /// Repo file: what the ledger records besides each run.
+    #[serde(deserialize_with = "section")]
     pub ledger: LedgerSection,
+    #[serde(deserialize_with = "section")]
     pub logging: LoggingSection,
+    #[serde(deserialize_with = "section")]
     pub harnesses: BTreeMap<String, HarnessOverride>,
+    #[serde(deserialize_with = "section")]
     pub tui: TuiSection,
 }
 

@@ -62,6 +62,7 @@ pub fn kill(store: &mut Store, paths: &RunnerPaths, l: &Loop) -> Result<(), Runn
         std::thread::sleep(Duration::from_millis(10));
     }
     if runner_alive(paths, &l.id) {
+        tracing::warn!(loop_id = %l.id, "runner did not end the run in time; killing it");
         if let Some(pid) = lock_holder_pid(paths, &l.id) {
             signal_process(pid, Sig::Kill);
         }
@@ -123,6 +124,7 @@ pub fn reconcile(
             *l = fresh;
             continue;
         }
+        tracing::warn!(loop_id = %l.id, name = %l.name, "runner died; ending what it left and marking the loop stopped (stale_runner)");
         end_orphans(store, &fresh, "runner died (stale_runner)")?;
         let update = LoopUpdate {
             reconciled: Some(Some((now_rfc3339(), "stale_runner".into()))),

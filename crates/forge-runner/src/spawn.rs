@@ -51,6 +51,7 @@ impl RunnerClaim {
         let pid = spec.spawn_detached().map_err(|e| {
             RunnerError::Spawn(format!("could not start runner {}: {e}", exe.display()))
         })?;
+        tracing::info!(loop_id = %self.loop_id, pid, "started detached runner");
         // The child holds the lock through the inherited descriptor; ours closes with `self`.
         Ok(pid)
     }

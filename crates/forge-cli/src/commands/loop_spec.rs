@@ -1,8 +1,6 @@
 //! Creating and starting loops, shared by `up`, `scale` and `resume`: flag validation (all of
 //! it before anything is created), loop rows, the initial-wait pause and the detached runner.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use forge_core::duration::parse_duration_secs_ceil;
 use forge_core::ids::{new_id, new_short_id};
@@ -173,12 +171,11 @@ pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPl
         None => None,
     };
     if prompt_path.is_none() && prompt_msg.is_none() {
-        let fallbacks: [PathBuf; 2] = [
-            repo.join("PROMPT.md"),
-            repo.join(".forge").join("prompts").join("default.md"),
-        ];
-        if !fallbacks.iter().any(|p| p.is_file()) {
-            return Err(CliError::invalid(format!("no prompt for the loop: {} does not exist", fallbacks[0].display()))
+        let default_prompt = ctx.settings.default_prompt.as_deref();
+        let file = forge_runner::prompts::default_prompt_file(repo, default_prompt);
+        if !file.is_file() {
+            let named = repo.join(default_prompt.unwrap_or("PROMPT.md"));
+            return Err(CliError::invalid(format!("no prompt for the loop: {} does not exist", named.display()))
                 .hint("Pass --prompt-msg 'text' or --prompt <file>, or run `forge init` to create PROMPT.md."));
         }
     }

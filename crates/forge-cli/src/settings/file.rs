@@ -1,11 +1,13 @@
-//! Reading one config file (`config.yaml` or a repo's `.forge/forge.yaml`) into optional values.
+//! Reading one config file (`config.yaml` or a repo's `.forge/forge.yaml`) into optional values,
+//! through the strict schema of `forge_core::config`.
 //!
-//! Unknown keys are reported as warnings, never failures, so a config written for a newer or
-//! older Forge still loads; invalid YAML and values of the wrong type are errors naming the file.
+//! Unknown keys are warnings, never failures, so a config written for a newer or older Forge
+//! still loads; invalid YAML and values of the wrong type are errors naming the file and key.
 
 use std::path::Path;
 
-use serde_json::Value;
+use forge_core::config::{ConfigError, ConfigFile};
+pub(crate) use forge_core::config::{FileKind, HarnessOverride};
 
 use crate::error::CliError;
 
@@ -20,223 +22,69 @@ pub(crate) struct FileValues {
     pub(crate) prompt: Option<String>,
     pub(crate) prompt_msg: Option<String>,
     pub(crate) default_pool: Option<String>,
+    pub(crate) default_prompt: Option<String>,
     pub(crate) log_level: Option<String>,
     pub(crate) log_format: Option<String>,
     /// Preset overrides: `harnesses.<harness>.command` / `.prompt_mode`.
     pub(crate) harnesses: std::collections::BTreeMap<String, HarnessOverride>,
 }
 
-/// A config override of a harness preset.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct HarnessOverride {
-    pub(crate) command: Option<String>,
-    pub(crate) prompt_mode: Option<forge_core::model::PromptMode>,
-}
-
-/// Which file is being read: the repo file may not move the data dir or the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FileKind {
-    Global,
-    Repo,
-}
-
-/// Sections of the reference's config that Forge accepts and ignores without a warning.
-const IGNORED_SECTIONS: &[&str] = &[
-    "profiles",
-    "pools",
-    "scheduler",
-    "tui",
-    "node_defaults",
-    "agent_defaults",
-    "workspace_defaults",
-    "event_retention",
-    "mail",
-    "daemon",
-];
-const REPO_KEYS: &[&str] = &["default_prompt", "ledger"];
-
-struct Reader<'a> {
-    path: &'a Path,
-    kind: FileKind,
-    warnings: Vec<String>,
-}
-
-impl Reader<'_> {
-    fn unknown(&mut self, key: &str) {
-        self.warnings.push(format!(
-            "{}: unknown config key \"{key}\" (ignored)",
-            self.path.display()
-        ));
-    }
-
-    fn wrong_type(&self, key: &str, expected: &str) -> CliError {
-        CliError::invalid(format!(
-            "invalid config {}: {key} must be {expected}",
-            self.path.display()
-        ))
-    }
-
-    fn string(&self, key: &str, value: &Value) -> Result<Option<String>, CliError> {
-        match value {
-            Value::Null => Ok(None),
-            Value::String(s) => Ok(Some(s.clone())),
-            Value::Number(n) => Ok(Some(n.to_string())),
-            Value::Bool(b) => Ok(Some(b.to_string())),
-            _ => Err(self.wrong_type(key, "a string")),
-        }
-    }
-
-    fn number(&self, key: &str, value: &Value) -> Result<Option<u64>, CliError> {
-        match value {
-            Value::Null => Ok(None),
-            Value::Number(n) => n
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| self.wrong_type(key, "a whole number")),
-            Value::String(s) => s
-                .trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| self.wrong_type(key, "a whole number")),
-            _ => Err(self.wrong_type(key, "a whole number")),
-        }
-    }
-
-    fn section<'v>(
-        &mut self,
-        name: &str,
-        value: &'v Value,
-    ) -> Result<Vec<(&'v String, &'v Value)>, CliError> {
-        match value {
-            Value::Null => Ok(Vec::new()),
-            Value::Object(map) => Ok(map.iter().collect()),
-            _ => Err(self.wrong_type(name, "a mapping")),
-        }
-    }
-
-    fn read(&mut self, root: &Value) -> Result<FileValues, CliError> {
-        let mut v = FileValues::default();
-        let top = match root {
-            Value::Null => return Ok(v),
-            Value::Object(map) => map,
-            _ => {
-                return Err(CliError::invalid(format!(
-                    "invalid config {}: the top level must be a mapping",
-                    self.path.display()
-                )));
-            }
+fn from_file(file: ConfigFile, path: &Path) -> Result<FileValues, CliError> {
+    let mut harnesses = std::collections::BTreeMap::new();
+    for (name, o) in file.harnesses {
+        let Some(harness) = forge_harness::normalize_harness(&name) else {
+            return Err(CliError::invalid(format!(
+                "unknown harness \"{name}\" under harnesses in {} (valid: {})",
+                path.display(),
+                forge_harness::HARNESS_NAMES.join(", ")
+            )));
         };
-        let global_ok = self.kind == FileKind::Global;
-        for (key, value) in top {
-            match key.as_str() {
-                "global" if global_ok => {
-                    for (k, val) in self.section("global", value)? {
-                        match k.as_str() {
-                            "data_dir" => v.data_dir = self.string("global.data_dir", val)?,
-                            "config_dir" => v.config_dir = self.string("global.config_dir", val)?,
-                            "auto_register_local_node" => {}
-                            other => self.unknown(&format!("global.{other}")),
-                        }
-                    }
-                }
-                "database" if global_ok => {
-                    for (k, val) in self.section("database", value)? {
-                        match k.as_str() {
-                            "path" => v.db_path = self.string("database.path", val)?,
-                            "busy_timeout_ms" => {
-                                v.busy_timeout_ms = self.number("database.busy_timeout_ms", val)?
-                            }
-                            "max_connections" => {}
-                            other => self.unknown(&format!("database.{other}")),
-                        }
-                    }
-                }
-                "loop_defaults" => {
-                    for (k, val) in self.section("loop_defaults", value)? {
-                        match k.as_str() {
-                            "interval" => {
-                                v.interval = self.string("loop_defaults.interval", val)?
-                            }
-                            "prompt" => v.prompt = self.string("loop_defaults.prompt", val)?,
-                            "prompt_msg" => {
-                                v.prompt_msg = self.string("loop_defaults.prompt_msg", val)?
-                            }
-                            other => self.unknown(&format!("loop_defaults.{other}")),
-                        }
-                    }
-                }
-                "default_pool" => v.default_pool = self.string("default_pool", value)?,
-                "logging" => {
-                    for (k, val) in self.section("logging", value)? {
-                        match k.as_str() {
-                            "level" => v.log_level = self.string("logging.level", val)?,
-                            "format" => v.log_format = self.string("logging.format", val)?,
-                            "file" | "enable_caller" => {}
-                            other => self.unknown(&format!("logging.{other}")),
-                        }
-                    }
-                }
-                "harnesses" => {
-                    for (name, val) in self.section("harnesses", value)? {
-                        let Some(harness) = forge_harness::normalize_harness(name) else {
-                            return Err(CliError::invalid(format!(
-                                "unknown harness \"{name}\" under harnesses in {} (valid: {})",
-                                self.path.display(),
-                                forge_harness::HARNESS_NAMES.join(", ")
-                            )));
-                        };
-                        let mut o = HarnessOverride::default();
-                        for (k, field) in self.section(&format!("harnesses.{name}"), val)? {
-                            let key = format!("harnesses.{name}.{k}");
-                            match k.as_str() {
-                                "command" => o.command = self.string(&key, field)?,
-                                "prompt_mode" => o.prompt_mode = match self.string(&key, field)? {
-                                    Some(m) => Some(m.parse().map_err(|_| {
-                                        CliError::invalid(format!(
-                                            "invalid {key} \"{m}\" in {} (valid: env, stdin, path)",
-                                            self.path.display()
-                                        ))
-                                    })?),
-                                    None => None,
-                                },
-                                _ => self.unknown(&key),
-                            }
-                        }
-                        v.harnesses.insert(harness.to_string(), o);
-                    }
-                }
-                k if global_ok && IGNORED_SECTIONS.contains(&k) => {}
-                k if !global_ok && REPO_KEYS.contains(&k) => {}
-                other => self.unknown(other),
-            }
-        }
-        Ok(v)
+        harnesses.insert(harness.to_string(), o);
     }
+    Ok(FileValues {
+        data_dir: file.global.data_dir,
+        config_dir: file.global.config_dir,
+        db_path: file.database.path,
+        busy_timeout_ms: file.database.busy_timeout_ms,
+        interval: file.loop_defaults.interval,
+        prompt: file.loop_defaults.prompt,
+        prompt_msg: file.loop_defaults.prompt_msg,
+        default_pool: file.default_pool,
+        default_prompt: file.default_prompt,
+        log_level: file.logging.level,
+        log_format: file.logging.format,
+        harnesses,
+    })
 }
 
-/// Parses YAML text into a JSON value, with an error naming the file and the position.
-fn parse_yaml(path: &Path, text: &str) -> Result<Value, CliError> {
-    if text.trim().is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_saphyr::from_str::<Value>(text).map_err(|e| {
-        CliError::invalid(format!("invalid YAML in {}: {e}", path.display()))
+/// Parses a config file's text; returns its values and warnings about unknown keys.
+pub(crate) fn parse(
+    path: &Path,
+    text: &str,
+    kind: FileKind,
+) -> Result<(FileValues, Vec<String>), CliError> {
+    let (file, unknown) = ConfigFile::parse(text, kind).map_err(|e| {
+        let what = match &e {
+            ConfigError::Yaml(_) => format!("invalid YAML in {}: {e}", path.display()),
+            ConfigError::Value { .. } => format!("invalid config {}: {e}", path.display()),
+        };
+        CliError::invalid(what)
             .hint("Fix the file, or move it away to use the defaults.")
-    })
+            .source(e)
+    })?;
+    let warnings = unknown
+        .into_iter()
+        .map(|k| format!("{}: unknown config key \"{k}\" (ignored)", path.display()))
+        .collect();
+    Ok((from_file(file, path)?, warnings))
 }
 
 /// Loads a config file; returns its values and warnings about unknown keys.
 pub(crate) fn load(path: &Path, kind: FileKind) -> Result<(FileValues, Vec<String>), CliError> {
-    let text = fs_err::read_to_string(path)
-        .map_err(|e| CliError::failed(format!("unable to read config {}: {e}", path.display())))?;
-    let root = parse_yaml(path, &text)?;
-    let mut reader = Reader {
-        path,
-        kind,
-        warnings: Vec::new(),
-    };
-    let values = reader.read(&root)?;
-    Ok((values, reader.warnings))
+    let text = fs_err::read_to_string(path).map_err(|e| {
+        CliError::failed(format!("unable to read config {}: {e}", path.display())).source(e)
+    })?;
+    parse(path, &text, kind)
 }
 
 #[cfg(test)]
@@ -262,7 +110,7 @@ mod tests {
     }
 
     #[test]
-    fn invalid_yaml_names_the_file() {
+    fn invalid_yaml_and_wrong_types_name_the_file_and_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.yaml");
         fs_err::write(&path, "global:\n  data_dir: [unclosed\n").unwrap();
@@ -272,6 +120,15 @@ mod tests {
                 .starts_with(&format!("invalid YAML in {}", path.display())),
             "{}",
             err.message
+        );
+        fs_err::write(&path, "harnesses:\n  claude:\n    command: 5\n").unwrap();
+        let err = load(&path, FileKind::Global).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!(
+                "invalid config {}: harnesses.claude.command: invalid type: integer `5`, expected a string",
+                path.display()
+            )
         );
     }
 }

@@ -60,6 +60,9 @@ pub(crate) struct Inputs<'a> {
     pub(crate) config_flag: Option<PathBuf>,
     /// Whether a missing `--config` file is acceptable (`forge config init`).
     pub(crate) allow_missing_config: bool,
+    /// Whether an unreadable config file is only a warning (`forge config path` / `init`,
+    /// which must work to fix it).
+    pub(crate) tolerate_invalid_config: bool,
     pub(crate) log_level_flag: Option<String>,
     pub(crate) log_format_flag: Option<String>,
     /// The working directory after `-C`.
@@ -89,6 +92,8 @@ pub(crate) struct Settings {
     pub(crate) prompt: Setting<Option<String>>,
     pub(crate) prompt_msg: Setting<Option<String>>,
     pub(crate) default_pool: Setting<Option<String>>,
+    /// The repo's `default_prompt` (the prompt file of loops without one; `PROMPT.md`).
+    pub(crate) default_prompt: Option<String>,
     pub(crate) log_level: Setting<String>,
     pub(crate) log_format: Setting<String>,
     /// Harness preset overrides from the config files (the repo's win).
@@ -167,22 +172,29 @@ impl Settings {
                 (found, target)
             }
         };
-        let global = match &config_file {
-            Some(path) => {
-                let (values, w) = file::load(path, FileKind::Global)?;
+        let mut load = |path: &Path, kind: FileKind| match file::load(path, kind) {
+            Ok((values, w)) => {
                 warnings.extend(w);
-                values
+                Ok(values)
             }
+            Err(e) if inputs.tolerate_invalid_config => {
+                warnings.push(format!("{} (ignored by this command)", e.message));
+                Ok(FileValues::default())
+            }
+            Err(e) => Err(e),
+        };
+        let global = match &config_file {
+            Some(path) => load(path, FileKind::Global)?,
             None => FileValues::default(),
         };
         let repo_path = cwd.join(".forge").join("forge.yaml");
         let (repo_config, repo) = if repo_path.is_file() {
-            let (values, w) = file::load(&repo_path, FileKind::Repo)?;
-            warnings.extend(w);
+            let values = load(&repo_path, FileKind::Repo)?;
             (Some(repo_path), values)
         } else {
             (None, FileValues::default())
         };
+        let default_prompt = repo.default_prompt.clone().filter(|p| !p.trim().is_empty());
 
         let mut s = Settings {
             config_file: config_file.clone(),
@@ -198,6 +210,7 @@ impl Settings {
             prompt: Setting::new(None),
             prompt_msg: Setting::new(None),
             default_pool: Setting::new(None),
+            default_prompt,
             log_level: Setting::new("info".to_string()),
             log_format: Setting::new("console".to_string()),
             harnesses: Default::default(),
@@ -354,6 +367,7 @@ mod tests {
         Settings::resolve(&Inputs {
             config_flag: config,
             allow_missing_config: false,
+            tolerate_invalid_config: false,
             log_level_flag: None,
             log_format_flag: Some("json".into()),
             cwd: cwd.to_path_buf(),

@@ -125,7 +125,7 @@ fn config_errors_and_warnings() {
     std::fs::write(&path, "database:\n  busy_timeout_ms: soon\n").unwrap();
     assert_eq!(
         fail(&env, &["ps"]).1,
-        "Error: invalid config [ROOT]/xdg_config/forge/config.yaml: database.busy_timeout_ms must be a whole number\n"
+        "Error: invalid config [ROOT]/xdg_config/forge/config.yaml: database.busy_timeout_ms: invalid type: string \"soon\", expected u64\nHint: Fix the file, or move it away to use the defaults.\n"
     );
     std::fs::write(&path, "bogus_key: 1\nloop_defaults:\n  wat: 2\n").unwrap();
     let out = ok(&env, &["ps"]);
@@ -236,5 +236,105 @@ fn status_completion_version() {
     assert!(
         !fresh.data_dir().exists(),
         "--version must not touch the data dir"
+    );
+}
+
+#[test]
+fn operator_logs_go_to_stderr_when_asked_for_and_bad_values_are_usage_errors() {
+    let env = crate::cli_support::env();
+    let quiet = env.forge(&["ps"]);
+    assert_eq!(quiet.stderr, "", "no logs unless asked for");
+    let out = env.forge(&["-v", "ps"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("DEBUG"), "{}", out.stderr);
+    assert!(out.stderr.contains("opened database"), "{}", out.stderr);
+    assert_eq!(out.stdout, "No loops found\n", "logs never reach stdout");
+    let out = env.forge(&["ps", "--log-level", "debug", "--log-format", "json"]);
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("opened database"))
+        .expect("a log line");
+    let event: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(event["level"], "DEBUG");
+    let out = env.forge(&["ps", "--log-level", "loud"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "Error: invalid --log-level \"loud\" (valid: debug|info|warn|error)\n"
+    );
+    let out = env.forge(&["ps", "--log-format", "xml"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with("Error: invalid logging.format (from flag --log-format) \"xml\""),
+        "{}",
+        out.stderr
+    );
+    let mut env = env;
+    env.set_var("FORGE_LOG", "forge_cli=debug");
+    assert!(env.forge(&["ps"]).stderr.contains("opened database"));
+    env.set_var("FORGE_LOG", "[[");
+    let out = env.forge(&["ps"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with("Error: invalid FORGE_LOG \"[[\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_broken_global_config_still_lets_config_path_and_init_force_repair_it() {
+    let env = crate::cli_support::env();
+    let path = env.config_home().join("forge/config.yaml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, "global: [broken\n").unwrap();
+    let out = env.forge(&["ps"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .starts_with(&format!("Error: invalid YAML in {}", path.display())),
+        "{}",
+        out.stderr
+    );
+    let out = env.forge(&["config", "path"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, format!("{}\n", path.display()));
+    assert!(
+        out.stderr.contains("(ignored by this command)"),
+        "{}",
+        out.stderr
+    );
+    env.forge(&["config", "init", "--force"]).success();
+    env.forge(&["ps"]).success();
+}
+
+#[test]
+fn values_of_the_wrong_type_are_errors_naming_the_file_and_key() {
+    let env = crate::cli_support::env();
+    let repo_cfg = env.repo().join(".forge/forge.yaml");
+    std::fs::create_dir_all(repo_cfg.parent().unwrap()).unwrap();
+    std::fs::write(&repo_cfg, "ledger:\n  git_status: maybe\n").unwrap();
+    let out = env.forge(&["ps"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr.lines().next().unwrap(),
+        format!(
+            "Error: invalid config {}: ledger.git_status: invalid type: string \"maybe\", expected a boolean",
+            repo_cfg.display()
+        )
+    );
+    std::fs::remove_file(&repo_cfg).unwrap();
+    let global = env.config_home().join("forge/config.yaml");
+    std::fs::create_dir_all(global.parent().unwrap()).unwrap();
+    std::fs::write(&global, "harnesses:\n  claude:\n    command: 5\n").unwrap();
+    let out = env.forge(&["profile", "add", "claude", "--name", "c"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("harnesses.claude.command: invalid type: integer `5`, expected a string"),
+        "{}",
+        out.stderr
     );
 }

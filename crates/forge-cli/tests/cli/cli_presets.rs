@@ -69,7 +69,7 @@ fn invalid_preset_overrides_are_clear_errors() {
     assert_eq!(
         out.stderr.lines().next().unwrap(),
         format!(
-            "Error: invalid harnesses.pi.prompt_mode \"pipe\" in {} (valid: env, stdin, path)",
+            "Error: invalid config {}: harnesses.pi.prompt_mode: unknown variant `pipe`, expected one of `env`, `stdin`, `path`",
             config.display()
         )
     );

@@ -33,6 +33,17 @@ impl ConfigArgs {
     }
 }
 
+impl ConfigArgs {
+    /// `config path` and `config init` must work while the config file is broken, since they
+    /// are how it gets found and replaced.
+    pub(crate) fn repairs_config(&self) -> bool {
+        matches!(
+            self.command,
+            ConfigCommand::Init(_) | ConfigCommand::Path(_)
+        )
+    }
+}
+
 /// Runs `forge config`.
 pub(crate) fn run(ctx: &Ctx, args: ConfigArgs) -> Result<(), CliError> {
     match args.command {
