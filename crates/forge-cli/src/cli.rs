@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    clean, completion, config, init, kill, logs, loop_cmd, msg, pool, profile, ps, queue, resume,
-    rm, run, scale, status, stop, up, usage,
+    clean, completion, config, doctor, init, kill, logs, loop_cmd, msg, pool, profile, ps, queue,
+    resume, rm, run, scale, status, stop, up, usage,
 };
 use crate::commands::{mem, prompt, seq, template, work};
 
@@ -113,6 +113,8 @@ pub(crate) enum Command {
     Completion(completion::CompletionArgs),
     /// Summary: loops by state, profiles in cooldown, recent errors
     Status(status::StatusArgs),
+    /// Check that this machine can run loops: tools, harness CLIs, config, data dir, database
+    Doctor(doctor::DoctorArgs),
     /// Runs, tokens and cost by loop, profile, harness and day
     Usage(usage::UsageArgs),
     /// A loop's persistent memory (key/value), shown in every prompt

@@ -141,7 +141,15 @@ pub fn tool_links(data_dir: &Path, exe: &Path) -> Option<PathBuf> {
     if dir.as_os_str().as_bytes().contains(&b':') {
         return None;
     }
-    std::fs::create_dir_all(&dir).ok()?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        // The data dir and everything Forge makes in it stay private (0700).
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .ok()?;
+    }
     link(&dir.join("forge"), exe).ok()?;
     let fmail = exe.with_file_name("fmail");
     if fmail.is_file() {

@@ -84,6 +84,26 @@ pub fn kill(store: &mut Store, paths: &RunnerPaths, l: &Loop) -> Result<(), Runn
     Ok(())
 }
 
+/// Ends a runner found by its lock file alone, for when the database cannot be read: SIGTERM
+/// (the runner then stops its harness group the usual way: SIGTERM, grace, SIGKILL), and
+/// SIGKILL if it still holds its lock after [`KILL_WAIT`] plus the grace. True when it is gone.
+pub fn kill_by_lock(paths: &RunnerPaths, lock: &crate::HeldLock) -> bool {
+    signal_process(lock.pid, Sig::Term);
+    let deadline = Instant::now() + KILL_WAIT + Duration::from_millis(500);
+    while runner_alive(paths, &lock.loop_id) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if runner_alive(paths, &lock.loop_id) {
+        tracing::warn!(loop_id = %lock.loop_id, pid = lock.pid, "runner ignored SIGTERM; killing it");
+        signal_process(lock.pid, Sig::Kill);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while runner_alive(paths, &lock.loop_id) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    !runner_alive(paths, &lock.loop_id)
+}
+
 /// Drops stop/kill items left pending while a loop had no runner, so `resume` never stops at
 /// once. Returns how many were dropped.
 pub fn prepare_resume(store: &mut Store, l: &Loop) -> Result<usize, RunnerError> {

@@ -56,9 +56,10 @@ impl LoopLock {
         Ok(Self { file })
     }
 
-    /// Records the holder's pid in the lock file: `forge kill` reads it to end a runner that
-    /// does not answer, so a failure to write it is an error.
-    pub fn write_pid(&mut self, pid: u32) -> Result<(), RunnerError> {
+    /// Records the holder's pid (and the loop's name) in the lock file: `forge kill` reads them
+    /// to end a runner that does not answer, or every runner when the database is unreadable,
+    /// so a failure to write them is an error.
+    pub fn write_owner(&mut self, pid: u32, loop_name: Option<&str>) -> Result<(), RunnerError> {
         let fail = |e: std::io::Error| {
             RunnerError::Lock(format!(
                 "could not record the runner pid in its lock file: {e}"
@@ -66,7 +67,8 @@ impl LoopLock {
         };
         self.file.set_len(0).map_err(fail)?;
         self.file.seek(SeekFrom::Start(0)).map_err(fail)?;
-        writeln!(self.file, "{pid}").map_err(fail)
+        let name = loop_name.unwrap_or_default().replace('\n', " ");
+        write!(self.file, "{pid}\n{name}\n").map_err(fail)
     }
 
     /// The descriptor, for handing to a spawned runner.
@@ -90,10 +92,50 @@ pub fn runner_alive(paths: &RunnerPaths, loop_id: &str) -> bool {
 
 /// The pid written by the lock holder, if readable.
 pub fn lock_holder_pid(paths: &RunnerPaths, loop_id: &str) -> Option<i32> {
+    lock_owner(paths, loop_id).map(|(pid, _)| pid)
+}
+
+/// The pid and loop name written by the lock holder, if readable.
+fn lock_owner(paths: &RunnerPaths, loop_id: &str) -> Option<(i32, String)> {
     let mut text = String::new();
     std::fs::File::open(paths.lock_path(loop_id))
         .ok()?
         .read_to_string(&mut text)
         .ok()?;
-    text.trim().parse().ok()
+    let mut lines = text.lines();
+    let pid = lines.next()?.trim().parse().ok()?;
+    Some((pid, lines.next().unwrap_or_default().trim().to_string()))
+}
+
+/// A runner found by its lock file alone (the database is not needed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldLock {
+    pub loop_id: String,
+    pub loop_name: String,
+    pub pid: i32,
+}
+
+/// Every runner holding its loop's lock, read from `<data_dir>/run/` only.
+pub fn held_locks(paths: &RunnerPaths) -> Vec<HeldLock> {
+    let Ok(entries) = std::fs::read_dir(paths.run_dir()) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".lock")
+                .map(str::to_string)
+        })
+        .filter(|id| runner_alive(paths, id))
+        .filter_map(|loop_id| {
+            let (pid, loop_name) = lock_owner(paths, &loop_id)?;
+            Some(HeldLock {
+                loop_id,
+                loop_name,
+                pid,
+            })
+        })
+        .collect()
 }

@@ -58,8 +58,10 @@ pub fn run_loop(paths: &RunnerPaths, loop_id: &str, mode: RunMode) -> Result<Run
         _ => LoopLock::try_acquire(paths, loop_id)?
             .ok_or_else(|| RunnerError::AlreadyRunning(loop_id.to_string()))?,
     };
-    lock.write_pid(std::process::id())?;
+    lock.write_owner(std::process::id(), None)?;
     let store = Store::open(&paths.db_path, paths.busy_timeout_ms)?;
+    let name = store.get_loop(loop_id)?.name;
+    lock.write_owner(std::process::id(), Some(&name))?;
     let signals = Signals::install()?;
     let wake = WakeReceiver::open(paths, loop_id)?;
     let mut runner = Runner::start(

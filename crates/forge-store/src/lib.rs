@@ -101,6 +101,22 @@ impl Store {
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
+    /// The schema version this build migrates databases to.
+    pub fn latest_schema_version() -> i64 {
+        migrate::LATEST
+    }
+
+    /// SQLite's quick integrity check (`ok` when healthy) and the journal mode.
+    pub fn health(&self) -> Result<(String, String)> {
+        let check: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        Ok((check, mode))
+    }
+
     /// The schema as `type|name|sql` lines (for snapshot tests and diagnostics).
     pub fn schema_dump(&self) -> Result<String> {
         let mut stmt = self.conn.prepare(

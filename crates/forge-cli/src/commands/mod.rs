@@ -3,6 +3,7 @@
 pub(crate) mod clean;
 pub(crate) mod completion;
 pub(crate) mod config;
+pub(crate) mod doctor;
 mod guard_flags;
 pub(crate) mod init;
 pub(crate) mod kill;
@@ -56,6 +57,7 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Config(a) => config::run(ctx, a),
         Command::Completion(a) => completion::run(ctx, a),
         Command::Status(a) => status::run(ctx, a),
+        Command::Doctor(a) => doctor::run(ctx, a),
         Command::Usage(a) => usage::run(ctx, a),
         Command::Mem(a) => mem::run(ctx, a),
         Command::Work(a) => work::run(ctx, a),

@@ -37,11 +37,9 @@ pub(crate) fn first_program(template: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Runs `forge profile doctor`.
-pub(crate) fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), CliError> {
-    let store = ctx.open_store()?;
-    let p = store.resolve_profile(&args.profile)?;
-    let mut checks: Vec<(String, bool, String)> = Vec::new();
+/// The programs a profile's command runs: the template's first program, plus the harness's own
+/// binary when the template wraps it (`script -q -c 'claude ...'`).
+pub(crate) fn programs_of(p: &forge_core::model::Profile) -> Vec<String> {
     let mut programs: Vec<String> = first_program(&p.command_template).into_iter().collect();
     if let Some(bin) = preset(&p.harness)
         .map(|pr| pr.binary)
@@ -51,6 +49,15 @@ pub(crate) fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), CliError> {
     {
         programs.push(bin.to_string());
     }
+    programs
+}
+
+/// Runs `forge profile doctor`.
+pub(crate) fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), CliError> {
+    let store = ctx.open_store()?;
+    let p = store.resolve_profile(&args.profile)?;
+    let mut checks: Vec<(String, bool, String)> = Vec::new();
+    let programs = programs_of(&p);
     if programs.is_empty() {
         checks.push((
             "command".into(),

@@ -4,7 +4,7 @@
 mod add;
 mod aliases;
 mod cooldown;
-mod doctor;
+pub(crate) mod doctor;
 mod edit;
 mod init;
 mod ls;
