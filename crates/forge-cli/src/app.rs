@@ -31,9 +31,16 @@ fn truthy(value: Option<String>) -> bool {
 /// Runs `forge` with `args` (including the program name).
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
     // Fast path: `forge --version` must not build the command tree, read config or open the DB.
-    if args.len() == 2 && args[1] == "--version" {
+    if args.len() == 2 && (args[1] == "--version" || args[1] == "-V") {
         let printer = Printer::new(OutputMode::Human, false, false);
         return finish(&printer, printer.line(&version_line()));
+    }
+    // Bare `forge` shows the help and succeeds.
+    if args.len() <= 1 {
+        use clap::CommandFactory;
+        let help = Cli::command().render_help().to_string();
+        let printer = Printer::new(OutputMode::Human, false, false);
+        return finish(&printer, printer.raw(&help));
     }
     let raw_json = args.iter().any(|a| a == "--json");
     let raw_jsonl = args.iter().any(|a| a == "--jsonl");
@@ -140,6 +147,7 @@ fn clap_error(e: &clap::Error, json: bool, jsonl: bool) -> ExitCode {
             ExitCode::SUCCESS
         }
         ClapErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // A group without its subcommand (`forge pool`) is a usage error.
             let _ = e.print();
             ExitCode::from(2)
         }

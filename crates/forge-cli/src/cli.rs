@@ -62,7 +62,7 @@ pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
     /// Print the version
-    #[arg(long)]
+    #[arg(short = 'V', long)]
     pub(crate) version: bool,
     #[command(subcommand)]
     pub(crate) command: Option<Command>,

@@ -49,9 +49,27 @@ pub(crate) fn ensure_private_dir(dir: &Path) -> Result<(), CliError> {
 }
 
 impl Ctx {
-    /// The working directory, which is the repo of new loops.
+    /// The working directory.
     pub(crate) fn cwd(&self) -> &Path {
         &self.settings.cwd
+    }
+
+    /// The repository of the working directory (see `settings::repo_root`): new loops, `.forge/`
+    /// and prompts belong to it.
+    pub(crate) fn repo(&self) -> &Path {
+        &self.settings.repo_root
+    }
+
+    /// Tells the user (on stderr) when a command acts on the repository root rather than the
+    /// subdirectory it was run in.
+    pub(crate) fn note_repo_root(&self) {
+        if self.repo() != self.cwd() && !self.printer.is_json() {
+            self.printer.note(&format!(
+                "using the repository root {} (run from {})",
+                self.repo().display(),
+                self.cwd().display()
+            ));
+        }
     }
 
     /// Opens the database, creating the data dir (0700) first.

@@ -113,6 +113,13 @@ impl Printer {
         }
     }
 
+    /// An informational note on stderr (silenced by `--quiet`).
+    pub(crate) fn note(&self, text: &str) {
+        if !self.quiet {
+            write_stderr(&format!("note: {text}\n"));
+        }
+    }
+
     /// A prompt on stderr (no newline).
     pub(crate) fn prompt(&self, text: &str) {
         write_stderr(text);

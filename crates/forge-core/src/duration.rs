@@ -12,6 +12,9 @@ pub enum DurationError {
     /// A number without a unit.
     #[error("invalid duration {0:?}: missing unit (e.g. {0}s or {0}m)")]
     MissingUnit(String),
+    /// Longer than any duration Forge stores.
+    #[error("invalid duration {0:?}: too long (at most 100 years)")]
+    TooLong(String),
 }
 
 /// Parses a Go-style duration into nanoseconds (may be negative).
@@ -61,7 +64,7 @@ pub fn parse_duration_nanos(input: &str) -> Result<i128, DurationError> {
         total += number * scale;
     }
     if !total.is_finite() || total > 9.2e18 {
-        return Err(invalid());
+        return Err(DurationError::TooLong(input.trim().to_string()));
     }
     let nanos = total.round() as i128;
     Ok(if negative { -nanos } else { nanos })
@@ -72,6 +75,32 @@ pub fn parse_duration_secs_ceil(input: &str) -> Result<i64, DurationError> {
     let nanos = parse_duration_nanos(input)?;
     let secs = nanos.div_euclid(1_000_000_000) + i128::from(nanos.rem_euclid(1_000_000_000) != 0);
     i64::try_from(secs).map_err(|_| DurationError::Invalid(input.to_string()))
+}
+
+/// The longest duration a flag accepts: 100 years.
+pub const MAX_FLAG_SECONDS: i64 = 100 * 365 * 24 * 3600;
+
+/// Parses a duration flag (`--interval 30s`) into whole seconds, with an error that names the
+/// flag and the value: `invalid --interval "-1s": a duration must not be negative`.
+pub fn parse_flag_secs(flag: &str, value: &str) -> Result<i64, String> {
+    let bad = |why: &str| format!("invalid {flag} {:?}: {why}", value.trim());
+    let secs = match parse_duration_secs_ceil(value) {
+        Ok(secs) => secs,
+        Err(DurationError::MissingUnit(v)) => {
+            return Err(bad(&format!("missing unit (e.g. {v}s or {v}m)")));
+        }
+        Err(DurationError::TooLong(_)) => return Err(bad("too long (at most 100 years)")),
+        Err(DurationError::Invalid(_)) => {
+            return Err(bad("use a number with a unit, e.g. 30s, 5m, 1h30m, 1.5h"));
+        }
+    };
+    if secs < 0 {
+        return Err(bad("a duration must not be negative"));
+    }
+    if secs > MAX_FLAG_SECONDS {
+        return Err(bad("too long (at most 100 years)"));
+    }
+    Ok(secs)
 }
 
 /// Formats whole seconds the way Go prints a `time.Duration` (`2h0m0s`, `1m30s`, `45s`, `0s`).

@@ -13,6 +13,14 @@ pub enum MailError {
         /// The rejected input, after trimming and lower-casing.
         name: String,
     },
+    /// A topic or agent name is longer than a file name may be.
+    #[error("invalid {kind} name: {len} characters long (at most 128)")]
+    NameTooLong {
+        /// What the name was for: `topic` or `agent`.
+        kind: &'static str,
+        /// Its length.
+        len: usize,
+    },
     /// A tag list broke the count or length limits.
     #[error("invalid tags: {0}")]
     InvalidTags(String),

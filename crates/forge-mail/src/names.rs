@@ -14,12 +14,21 @@ pub const MAX_TAG_LEN: usize = 50;
 /// `kind` names the thing in the error (`topic`, `agent`, `tag`).
 pub fn normalize_name(kind: &'static str, raw: &str) -> Result<String> {
     let name = raw.trim().to_lowercase();
+    if name.len() > MAX_NAME_LEN {
+        return Err(MailError::NameTooLong {
+            kind,
+            len: name.len(),
+        });
+    }
     if is_valid_name(&name) {
         Ok(name)
     } else {
         Err(MailError::InvalidName { kind, name })
     }
 }
+
+/// The longest topic or agent name: it becomes a directory and a file name (`<name>.json`).
+pub(crate) const MAX_NAME_LEN: usize = 128;
 
 /// True if `name` already matches `^[a-z0-9-]+$` (no normalisation).
 pub fn is_valid_name(name: &str) -> bool {

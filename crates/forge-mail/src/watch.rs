@@ -17,7 +17,7 @@ use crate::error::{MailError, Result};
 use crate::message::Message;
 use crate::names::{Target, is_valid_name};
 use crate::read::{Listing, Scope, Skipped, message_file_id};
-use crate::store::{Store, create_dir, read_message};
+use crate::store::{Store, read_message};
 
 /// Safety-net rescan period while notifications work.
 pub const RESCAN_WITH_EVENTS: Duration = Duration::from_millis(250);
@@ -78,8 +78,13 @@ impl Watcher {
     }
 
     fn new(store: &Store, scope: Scope) -> Result<Self> {
-        create_dir(store.dir(), 0o755)?;
-        let events = subscribe(store.dir());
+        // A project without `.fmail/` yet is watched by polling until the first message creates
+        // it; watching never creates it.
+        let events = store
+            .dir()
+            .is_dir()
+            .then(|| subscribe(store.dir()))
+            .flatten();
         Ok(Self {
             store: store.clone(),
             scope,
@@ -237,6 +242,9 @@ impl Watcher {
     /// Lists the scope's directories (skipping ones whose mtime shows no change) and reads every
     /// file not yet delivered.
     fn rescan(&mut self) -> Result<()> {
+        if self.events.is_none() && self.store.dir().is_dir() {
+            self.events = subscribe(self.store.dir());
+        }
         let dirs = self.store.scope_dirs(&self.scope)?;
         let trust_before = SystemTime::now()
             .checked_sub(DIR_MTIME_TRUST)

@@ -17,7 +17,7 @@ fn config_dir(ctx: &Ctx) -> PathBuf {
 
 /// `ls [--tags a,b]`: every visible asset (an asset matches when it has any of the tags).
 pub(crate) fn ls<T: Asset>(ctx: &Ctx, tags: Option<&str>) -> Result<(), CliError> {
-    let (mut found, warnings) = list::<T>(ctx.cwd(), &config_dir(ctx));
+    let (mut found, warnings) = list::<T>(ctx.repo(), &config_dir(ctx));
     for w in &warnings {
         ctx.printer.warn(w);
     }
@@ -54,7 +54,7 @@ pub(crate) fn ls<T: Asset>(ctx: &Ctx, tags: Option<&str>) -> Result<(), CliError
 
 /// `show <name>`.
 pub(crate) fn show<T: Asset>(ctx: &Ctx, name: &str) -> Result<(), CliError> {
-    let f = find::<T>(ctx.cwd(), &config_dir(ctx), name)?;
+    let f = find::<T>(ctx.repo(), &config_dir(ctx), name)?;
     if ctx.printer.is_json() {
         return ctx.printer.json(&f.to_json());
     }
@@ -100,7 +100,7 @@ pub(crate) fn add<T: Asset>(
 ) -> Result<(), CliError> {
     let name = check_name::<T>(name)?;
     let (source, dir) = if in_repo {
-        (Source::Repo, ctx.cwd().join(".forge").join(T::DIR))
+        (Source::Repo, ctx.repo().join(".forge").join(T::DIR))
     } else {
         (Source::User, config_dir(ctx).join(T::DIR))
     };
@@ -135,7 +135,7 @@ pub(crate) fn add<T: Asset>(
 /// `edit <name>`: opens the file that `show` would read; a built-in is first copied to the
 /// user config dir, where it then overrides the built-in.
 pub(crate) fn edit<T: Asset>(ctx: &Ctx, name: &str) -> Result<(), CliError> {
-    let f = find::<T>(ctx.cwd(), &config_dir(ctx), name)?;
+    let f = find::<T>(ctx.repo(), &config_dir(ctx), name)?;
     let path = match f.path {
         Some(p) => p,
         None => {
@@ -160,7 +160,7 @@ pub(crate) fn edit<T: Asset>(ctx: &Ctx, name: &str) -> Result<(), CliError> {
     edit_file(ctx, &path)?;
     let name = f.asset.name().to_string();
     // Say so now if the edit broke the file, rather than at the next `msg`.
-    let reloaded: Result<Found<T>, CliError> = find::<T>(ctx.cwd(), &config_dir(ctx), &name);
+    let reloaded: Result<Found<T>, CliError> = find::<T>(ctx.repo(), &config_dir(ctx), &name);
     if let Err(e) = reloaded {
         ctx.printer.warn(&e.message);
     }
@@ -172,7 +172,7 @@ pub(crate) fn edit<T: Asset>(ctx: &Ctx, name: &str) -> Result<(), CliError> {
 
 /// `rm <name>`: removes the repo or user file that wins the lookup; built-ins cannot be removed.
 pub(crate) fn rm<T: Asset>(ctx: &Ctx, name: &str) -> Result<(), CliError> {
-    let f = find::<T>(ctx.cwd(), &config_dir(ctx), name)?;
+    let f = find::<T>(ctx.repo(), &config_dir(ctx), name)?;
     let Some(path) = f.path else {
         return Err(CliError::invalid(format!(
             "{} \"{}\" is built in and cannot be removed",

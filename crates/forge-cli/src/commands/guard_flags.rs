@@ -1,7 +1,7 @@
 //! The run guards and spend budgets of `up` and `scale`.
 
 use clap::Args;
-use forge_core::duration::parse_duration_secs_ceil;
+use forge_core::duration::parse_flag_secs;
 use forge_core::stop::Guards;
 
 use crate::error::CliError;
@@ -24,9 +24,8 @@ pub(crate) struct GuardArgs {
 }
 
 fn positive_duration(flag: &str, value: &str) -> Result<i64, CliError> {
-    let secs = parse_duration_secs_ceil(value)
-        .map_err(|e| CliError::invalid(format!("invalid {flag}: {e}")))?;
-    if secs <= 0 {
+    let secs = parse_flag_secs(flag, value).map_err(CliError::invalid)?;
+    if secs == 0 {
         return Err(CliError::invalid(format!(
             "{flag} must be > 0 (got {value})"
         )));

@@ -45,7 +45,8 @@ fn json_result(repo: &Path, dirs: &[String], created: &[String], skipped: &[Stri
 
 /// Runs `forge init`.
 pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
-    let repo = ctx.cwd().to_path_buf();
+    ctx.note_repo_root();
+    let repo = ctx.repo().to_path_buf();
     let rel = |p: &Path| p.strip_prefix(&repo).unwrap_or(p).display().to_string();
     let mut created: Vec<String> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();

@@ -29,13 +29,19 @@ pub(crate) fn run(ctx: &Ctx, args: KillArgs) -> Result<(), CliError> {
     };
     let paths = ctx.runner_paths();
     let loops = select_loops(ctx, &store, &args.selectors, args.reference.as_deref())?;
-    for l in &loops {
+    // Loops that are already stopped are left alone and not counted.
+    let (active, idle): (Vec<_>, Vec<_>) = loops.iter().partition(|l| l.state.is_active());
+    for l in &active {
         control::kill(&mut store, &paths, l)?;
     }
-    let n = loops.len();
+    let n = active.len();
+    let already = match idle.len() {
+        0 => String::new(),
+        k => format!(" ({k} already stopped)"),
+    };
     ctx.printer.result(
         &json!({ "action": "kill_now", "loops": n }),
-        &format!("Killed {n} loop(s)"),
+        &format!("Killed {n} loop(s){already}"),
     )
 }
 

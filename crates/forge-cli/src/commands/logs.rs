@@ -160,6 +160,12 @@ fn read_all_lines(path: &Path) -> std::io::Result<(Vec<String>, u64)> {
 
 /// Runs `forge logs`.
 pub(crate) fn run(ctx: &Ctx, args: LogsArgs) -> Result<(), CliError> {
+    if args.lines < 0 {
+        return Err(CliError::invalid(format!(
+            "--lines must be 0 or more (got {})",
+            args.lines
+        )));
+    }
     let max_lines = if args.lines <= 0 {
         50
     } else {
@@ -172,14 +178,14 @@ pub(crate) fn run(ctx: &Ctx, args: LogsArgs) -> Result<(), CliError> {
             (Some(r), _) => vec![resolve_loop(&store, r)?],
             (None, true) => {
                 let filter = LoopFilter {
-                    repo: Some(ctx.cwd().display().to_string()),
+                    repo: Some(ctx.repo().display().to_string()),
                     ..LoopFilter::default()
                 };
                 let loops = store.list_loops(&filter)?;
                 if loops.is_empty() {
                     return Err(CliError::other(format!(
                         "no loops found for repo {}",
-                        ctx.cwd().display()
+                        ctx.repo().display()
                     )));
                 }
                 loops

@@ -2,7 +2,7 @@
 //! it before anything is created), loop rows, the initial-wait pause and the detached runner.
 
 use clap::Args;
-use forge_core::duration::parse_duration_secs_ceil;
+use forge_core::duration::parse_flag_secs;
 use forge_core::ids::{new_id, new_short_id};
 use forge_core::model::{Loop, LoopState, RunnerOwner};
 use forge_core::queue::Payload;
@@ -24,6 +24,9 @@ pub(crate) struct CreateArgs {
     /// Pin the loop to one profile
     #[arg(long, value_name = "PROFILE")]
     pub(crate) profile: Option<String>,
+    /// Run this command as the harness (prompt on stdin), without making a profile or pool
+    #[arg(long, value_name = "CMD")]
+    pub(crate) command: Option<String>,
     /// Prompt file (relative to the repo) or name in .forge/prompts
     #[arg(long, value_name = "PATH|NAME")]
     pub(crate) prompt: Option<String>,
@@ -31,13 +34,13 @@ pub(crate) struct CreateArgs {
     #[arg(long, value_name = "TEXT")]
     pub(crate) prompt_msg: Option<String>,
     /// Sleep between iterations, e.g. 30s, 5m, 0 (default: loop_defaults.interval, 30s)
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub(crate) interval: Option<String>,
     /// Pause before the first iteration
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub(crate) initial_wait: Option<String>,
     /// Stop after this much runtime (0 = no limit)
-    #[arg(short = 'r', long, value_name = "DURATION")]
+    #[arg(short = 'r', long, value_name = "DURATION", allow_hyphen_values = true)]
     pub(crate) max_runtime: Option<String>,
     /// Stop after this many iterations (0 = no limit)
     #[arg(short = 'i', long, value_name = "N", allow_negative_numbers = true)]
@@ -57,8 +60,7 @@ pub(crate) struct CreateArgs {
 /// Validated creation parameters.
 #[derive(Debug, Clone)]
 pub(crate) struct LoopPlan {
-    pool_id: Option<String>,
-    profile_id: Option<String>,
+    target: super::loop_target::Target,
     prompt_path: Option<String>,
     prompt_msg: Option<String>,
     interval: i64,
@@ -71,14 +73,7 @@ pub(crate) struct LoopPlan {
 }
 
 fn duration_flag(flag: &str, value: &str) -> Result<i64, CliError> {
-    let secs = parse_duration_secs_ceil(value)
-        .map_err(|e| CliError::invalid(format!("invalid {flag}: {e}")))?;
-    if secs < 0 {
-        return Err(CliError::invalid(format!(
-            "{flag} must be >= 0 (got {value})"
-        )));
-    }
-    Ok(secs)
+    parse_flag_secs(flag, value).map_err(CliError::invalid)
 }
 
 /// Checks `--spawn-owner`: `local` (or nothing) is fine, `auto` falls back to local with a
@@ -119,9 +114,9 @@ fn clean_tags(tags: &[String]) -> Vec<String> {
 
 /// Validates every creation flag against the store and the repo; creates nothing.
 pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPlan, CliError> {
-    if args.pool.is_some() && args.profile.is_some() {
+    if args.prompt.is_some() && args.prompt_msg.is_some() {
         return Err(CliError::invalid(
-            "use either --pool or --profile, not both",
+            "use either --prompt or --prompt-msg, not both",
         ));
     }
     check_spawn_owner(ctx, args.spawn_owner.as_deref())?;
@@ -153,7 +148,7 @@ pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPl
             "--max-iterations must be >= 0 (got {max_iterations})"
         )));
     }
-    let repo = ctx.cwd();
+    let repo = ctx.repo();
     let stop_config = args
         .stop
         .config(repo, |v| duration_flag("--quantitative-stop-timeout", v))?;
@@ -179,36 +174,15 @@ pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPl
                 .hint("Pass --prompt-msg 'text' or --prompt <file>, or run `forge init` to create PROMPT.md."));
         }
     }
-    let (pool_id, profile_id) = match (&args.pool, &args.profile) {
-        (Some(pool), None) => {
-            let pool = store.resolve_pool(pool)?;
-            require_members(store, &pool.id, &pool.name)?;
-            (Some(pool.id), None)
-        }
-        (None, Some(profile)) => (None, Some(store.resolve_profile(profile)?.id)),
-        _ => {
-            let configured = match &ctx.settings.default_pool.value {
-                Some(name) => store.resolve_pool(name).ok(),
-                None => None,
-            };
-            let Some(pool) = configured.or(store.default_pool()?) else {
-                return Err(CliError::invalid("no --profile or --pool given and no default pool exists")
-                    .hint("Create one: forge profile add command --name echo --command 'cat'; forge pool create default; forge pool add default echo (or pass --profile <name>)"));
-            };
-            require_members(store, &pool.id, &pool.name)?;
-            // A configured default pool is recorded on the loop, so the runner uses the same one.
-            let pinned_pool = ctx
-                .settings
-                .default_pool
-                .value
-                .is_some()
-                .then(|| pool.id.clone());
-            (pinned_pool, None)
-        }
-    };
+    let target = super::loop_target::choose(
+        ctx,
+        store,
+        args.pool.as_deref(),
+        args.profile.as_deref(),
+        args.command.as_deref(),
+    )?;
     Ok(LoopPlan {
-        pool_id,
-        profile_id,
+        target,
         prompt_path: prompt_path.map(|p| p.display().to_string()),
         prompt_msg,
         interval,
@@ -221,16 +195,6 @@ pub(crate) fn plan(ctx: &Ctx, store: &Store, args: &CreateArgs) -> Result<LoopPl
     })
 }
 
-fn require_members(store: &Store, pool_id: &str, name: &str) -> Result<(), CliError> {
-    if store.list_pool_members(pool_id)?.is_empty() {
-        return Err(
-            CliError::invalid(format!("pool \"{name}\" has no profiles"))
-                .hint(format!("Add one with `forge pool add {name} <profile>`.")),
-        );
-    }
-    Ok(())
-}
-
 /// Inserts a loop row (state `stopped`) and its initial-wait pause.
 pub(crate) fn create_loop(
     ctx: &Ctx,
@@ -239,13 +203,14 @@ pub(crate) fn create_loop(
     name: &str,
 ) -> Result<Loop, CliError> {
     let paths = ctx.runner_paths();
+    let (pool_id, profile_id) = super::loop_target::ids(store, &plan.target)?;
     let id = new_id();
     let mut short_id = new_short_id();
     while store.short_id_exists(&short_id)? {
         short_id = new_short_id();
     }
-    let slug = slugify(name, &id);
-    let repo = ctx.cwd();
+    let slug = unique_slug(store, slugify(name, &id), &short_id)?;
+    let repo = ctx.repo();
     let now = now_rfc3339();
     let l = Loop {
         id: id.clone(),
@@ -257,8 +222,8 @@ pub(crate) fn create_loop(
         interval_seconds: plan.interval,
         max_iterations: plan.max_iterations,
         max_runtime_seconds: plan.max_runtime,
-        pool_id: plan.pool_id.clone(),
-        profile_id: plan.profile_id.clone(),
+        pool_id,
+        profile_id,
         state: LoopState::Stopped,
         last_run_at: None,
         last_exit_code: None,
@@ -281,6 +246,27 @@ pub(crate) fn create_loop(
         store.enqueue(&id, &[pause])?;
     }
     Ok(l)
+}
+
+/// `slug`, or `<slug>-<short id>` when another loop's log or ledger already uses it (`a/b` and
+/// `ab` both slug to `ab`), so two loops never share files.
+fn unique_slug(store: &Store, slug: String, short_id: &str) -> Result<String, CliError> {
+    let log_file = format!("{slug}.log");
+    let ledger_file = format!("{slug}.md");
+    let ends = |path: &Option<String>, file: &str| {
+        path.as_deref()
+            .and_then(|p| std::path::Path::new(p).file_name())
+            .is_some_and(|f| f == file)
+    };
+    let taken = store
+        .list_loops(&Default::default())?
+        .iter()
+        .any(|l| ends(&l.log_path, &log_file) || ends(&l.ledger_path, &ledger_file));
+    Ok(if taken {
+        format!("{slug}-{short_id}")
+    } else {
+        slug
+    })
 }
 
 /// Claims the loop's runner lock, marks the loop running, then starts its detached runner;

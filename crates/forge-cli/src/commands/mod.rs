@@ -11,6 +11,7 @@ mod log_render;
 pub(crate) mod logs;
 pub(crate) mod loop_cmd;
 mod loop_spec;
+mod loop_target;
 pub(crate) mod mem;
 pub(crate) mod msg;
 pub(crate) mod pool;

@@ -120,6 +120,12 @@ pub(crate) fn run(ctx: &Ctx, args: MsgArgs) -> Result<(), CliError> {
     }
     for (l, payloads) in loops.iter().zip(&batches) {
         control::send(&mut store, &paths, &l.id, payloads)?;
+        if !l.state.is_active() {
+            ctx.printer.warn(&format!(
+                "loop \"{}\" is {}: the message waits until `forge resume {}`",
+                l.name, l.state, l.name
+            ));
+        }
     }
     let n = loops.len();
     ctx.printer.result(

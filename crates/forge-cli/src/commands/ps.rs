@@ -28,7 +28,7 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
     let paths = ctx.runner_paths();
     let mut filter = args.filter.to_filter(ctx, &store)?;
     if filter.repo.is_none() && ctx.switches.chdir_given {
-        filter.repo = Some(ctx.cwd().display().to_string());
+        filter.repo = Some(ctx.repo().display().to_string());
     }
     let mut loops = store.list_loops(&filter)?;
     control::reconcile(&mut store, &paths, &mut loops)?;

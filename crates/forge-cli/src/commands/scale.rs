@@ -38,7 +38,7 @@ pub(crate) fn run(ctx: &Ctx, args: ScaleArgs) -> Result<(), CliError> {
     let mut store = ctx.open_store()?;
     let paths = ctx.runner_paths();
     let mut filter = LoopFilter {
-        repo: Some(ctx.cwd().display().to_string()),
+        repo: Some(ctx.repo().display().to_string()),
         ..LoopFilter::default()
     };
     if let Some(pool) = &args.create.pool {

@@ -23,12 +23,18 @@ pub(crate) fn run(ctx: &Ctx, args: StopArgs) -> Result<(), CliError> {
     let mut store = ctx.open_store()?;
     let paths = ctx.runner_paths();
     let loops = select_loops(ctx, &store, &args.selectors, args.reference.as_deref())?;
-    for l in &loops {
+    // Loops that are already stopped are left alone and not counted.
+    let (active, idle): (Vec<_>, Vec<_>) = loops.iter().partition(|l| l.state.is_active());
+    for l in &active {
         control::stop(&mut store, &paths, l)?;
     }
-    let n = loops.len();
+    let n = active.len();
+    let already = match idle.len() {
+        0 => String::new(),
+        k => format!(" ({k} already stopped)"),
+    };
     ctx.printer.result(
         &json!({ "action": "stop_graceful", "loops": n }),
-        &format!("Stopped {n} loop(s)"),
+        &format!("Stopped {n} loop(s){already}"),
     )
 }

@@ -40,14 +40,11 @@ pub(crate) fn run(ctx: &Ctx, args: UpArgs) -> Result<(), CliError> {
     }
     let mut store = ctx.open_store()?;
     let plan = plan(ctx, &store, &args.create)?;
+    ctx.note_repo_root();
     let mut names: Vec<String> = Vec::new();
     match (&args.name, &args.name_prefix) {
         (Some(name), _) => {
-            let name = name.trim();
-            if name.is_empty() {
-                return Err(CliError::invalid("--name must not be empty"));
-            }
-            names.push(name.to_string());
+            names.push(name.trim().to_string());
         }
         (None, Some(prefix)) => {
             names.extend((1..=args.count).map(|i| format!("{}-{i}", prefix.trim())))
@@ -60,6 +57,7 @@ pub(crate) fn run(ctx: &Ctx, args: UpArgs) -> Result<(), CliError> {
         }
     }
     for name in &names {
+        super::loop_target::check_name(name)?;
         if store.loop_name_exists(name)? {
             return Err(
                 CliError::exists(format!("loop name \"{name}\" already exists"))

@@ -26,13 +26,13 @@ enum WorkCommand {
     Set {
         #[arg(value_name = "TASK_ID")]
         task_id: String,
-        /// Status (default: in_progress)
+        /// Status: todo, in_progress, blocked or done (default: in_progress)
         #[arg(long, default_value = "in_progress")]
         status: String,
         /// One line about where the task stands
         #[arg(long)]
         detail: Option<String>,
-        /// Agent id (default: $FMAIL_AGENT, then $SV_ACTOR, then $FORGE_LOOP_NAME)
+        /// Agent id (default: $FMAIL_AGENT, then $SV_ACTOR, then $FORGE_LOOP_NAME, then the loop)
         #[arg(long)]
         agent: Option<String>,
     },
@@ -44,6 +44,9 @@ enum WorkCommand {
     /// Clear the current task pointer (rows stay)
     Clear,
 }
+
+/// The statuses a task may have.
+const WORK_STATUSES: &[&str] = &["todo", "in_progress", "blocked", "done"];
 
 fn default_agent() -> Option<String> {
     ["FMAIL_AGENT", "SV_ACTOR", "FORGE_LOOP_NAME"]
@@ -96,12 +99,16 @@ pub(crate) fn run(ctx: &Ctx, args: WorkArgs) -> Result<(), CliError> {
                 .map(|a| a.trim().to_string())
                 .filter(|a| !a.is_empty())
                 .or_else(default_agent)
-                .ok_or_else(|| {
-                    CliError::invalid("agent is required (pass --agent or set FMAIL_AGENT)")
-                })?;
+                .unwrap_or_else(|| l.name.clone());
             let status = match status.trim() {
                 "" => "in_progress".to_string(),
-                s => s.to_string(),
+                s if WORK_STATUSES.contains(&s) => s.to_string(),
+                other => {
+                    return Err(CliError::invalid(format!(
+                        "invalid --status {other:?} (valid: {})",
+                        WORK_STATUSES.join("|")
+                    )));
+                }
             };
             let state = WorkState {
                 id: String::new(),

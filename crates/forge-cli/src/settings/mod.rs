@@ -82,8 +82,11 @@ pub(crate) struct Settings {
     pub(crate) config_flag: Option<PathBuf>,
     /// The repo config that was loaded, if any.
     pub(crate) repo_config: Option<PathBuf>,
-    /// Working directory (the repo of new loops).
+    /// Working directory.
     pub(crate) cwd: PathBuf,
+    /// The repository `cwd` is in: the nearest ancestor with `.git` or `.forge/`, else `cwd`.
+    /// New loops, `.forge/` and the repo config live here.
+    pub(crate) repo_root: PathBuf,
     pub(crate) data_dir: Setting<PathBuf>,
     pub(crate) config_dir: Setting<PathBuf>,
     pub(crate) db_path: Setting<PathBuf>,
@@ -100,6 +103,15 @@ pub(crate) struct Settings {
     pub(crate) harnesses: std::collections::BTreeMap<String, file::HarnessOverride>,
     /// Warnings found while loading (unknown keys).
     pub(crate) warnings: Vec<String>,
+}
+
+/// The repository a directory is in: the nearest ancestor (itself included) holding `.git` (a
+/// directory, or the file of a worktree) or a `.forge/` directory; `dir` itself when none does.
+pub(crate) fn repo_root(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists() || d.join(".forge").is_dir())
+        .unwrap_or(dir)
+        .to_path_buf()
 }
 
 /// Expands a leading `~` and makes the path absolute against `cwd`.
@@ -187,7 +199,8 @@ impl Settings {
             Some(path) => load(path, FileKind::Global)?,
             None => FileValues::default(),
         };
-        let repo_path = cwd.join(".forge").join("forge.yaml");
+        let repo_root = repo_root(&cwd);
+        let repo_path = repo_root.join(".forge").join("forge.yaml");
         let (repo_config, repo) = if repo_path.is_file() {
             let values = load(&repo_path, FileKind::Repo)?;
             (Some(repo_path), values)
@@ -202,6 +215,7 @@ impl Settings {
             config_flag: inputs.config_flag.clone(),
             repo_config: repo_config.clone(),
             cwd: cwd.clone(),
+            repo_root,
             data_dir: Setting::new(default_data_dir),
             config_dir: Setting::new(default_config_dir),
             db_path: Setting::new(PathBuf::new()),

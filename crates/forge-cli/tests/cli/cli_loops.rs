@@ -14,7 +14,7 @@ fn up_validates_before_creating_anything() {
     ok(&env, &["init"]);
     assert_eq!(
         fail(&env, &["up", "--prompt-msg", "x"]),
-        (1, "Error: no --profile or --pool given and no default pool exists\nHint: Create one: forge profile add command --name echo --command 'cat'; forge pool create default; forge pool add default echo (or pass --profile <name>)\n".into())
+        (1, "Error: no --profile, --pool or --command given and no default pool exists\nHint: Quickest: forge up --command 'your-agent-cli ...'. Or make profiles of the agent CLIs you have: forge profile init, then forge pool create default; forge pool add default <profile>.\n".into())
     );
     setup_pool(&env);
     let cases: &[(&[&str], &str)] = &[
@@ -40,15 +40,15 @@ fn up_validates_before_creating_anything() {
         ),
         (
             &["up", "--interval", "5"],
-            "Error: invalid --interval: invalid duration \"5\": missing unit (e.g. 5s or 5m)\n",
+            "Error: invalid --interval \"5\": missing unit (e.g. 5s or 5m)\n",
         ),
         (
             &["up", "--interval=-5s"],
-            "Error: --interval must be >= 0 (got -5s)\n",
+            "Error: invalid --interval \"-5s\": a duration must not be negative\n",
         ),
         (
             &["up", "--initial-wait", "soon"],
-            "Error: invalid --initial-wait: invalid duration \"soon\" (use a number with a unit, e.g. 30s, 5m, 1h30m, 1.5h)\n",
+            "Error: invalid --initial-wait \"soon\": use a number with a unit, e.g. 30s, 5m, 1h30m, 1.5h\n",
         ),
         (
             &["up", "--max-iterations=-1"],
@@ -143,12 +143,22 @@ fn loop_lifecycle_up_ps_logs_resume_run() {
     let mut lines = table.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "ID        NAME  RUNS  STATE    WAIT_UNTIL  PROFILE  POOL  QUEUE  LAST_RUN              TOKENS  COST  REPO"
+        "ID        NAME  RUNS  STATE    WAIT_UNTIL  PROFILE  POOL     QUEUE  LAST_RUN              TOKENS  COST  REPO"
     );
     let cells: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
     assert_eq!(
         cells[..8],
-        [short.as_str(), "demo", "1", "stopped", "-", "-", "-", "0"]
+        [
+            short.as_str(),
+            "demo",
+            "1",
+            "stopped",
+            "-",
+            "-",
+            "default",
+            "0"
+        ],
+        "a loop on the default pool shows it"
     );
     assert_eq!(
         cells[9..11],
@@ -444,17 +454,24 @@ fn loop_references_and_selectors() {
         "Error: loop name required (or use --all)\nHint: Usage: forge logs <loop>, or forge logs --all for every loop of this repo\n"
     );
     // Unique prefixes of short ids and full ids resolve.
-    assert_eq!(ok(&env, &["stop", "ab1"]).stdout, "Stopped 1 loop(s)\n");
+    // (These loops are rows without runners: already stopped, so not counted.)
+    assert_eq!(
+        ok(&env, &["stop", "ab1"]).stdout,
+        "Stopped 0 loop(s) (1 already stopped)\n"
+    );
     assert_eq!(ok(&env, &["stop", &alpha.id[..10], "--quiet"]).stdout, "");
     assert_eq!(
         ok(&env, &["kill", "--tag", "t1", "--json"]).json(),
-        json!({"action": "kill_now", "loops": 1})
+        json!({"action": "kill_now", "loops": 0})
     );
-    assert_eq!(ok(&env, &["stop", "--all"]).stdout, "Stopped 2 loop(s)\n");
+    assert_eq!(
+        ok(&env, &["stop", "--all"]).stdout,
+        "Stopped 0 loop(s) (2 already stopped)\n"
+    );
     let repo = env.repo().display().to_string();
     assert_eq!(
         ok(&env, &["stop", "--repo", &repo]).stdout,
-        "Stopped 2 loop(s)\n"
+        "Stopped 0 loop(s) (2 already stopped)\n"
     );
     assert_eq!(
         fail(&env, &["stop", "--pool", "nope"]).1,
@@ -494,23 +511,17 @@ fn loop_references_and_selectors() {
         .iter()
         .map(|i| i["type"].as_str().unwrap())
         .collect();
-    // stop items from above, then the messages in order.
+    // The messages in order (no stop items: stopping an already stopped loop queues nothing).
     assert_eq!(
         kinds,
-        [
-            "stop_graceful",
-            "stop_graceful",
-            "message_append",
-            "steer_message",
-            "next_prompt_override"
-        ]
+        ["message_append", "steer_message", "next_prompt_override"]
     );
     assert_eq!(
-        items[3]["payload"],
+        items[1]["payload"],
         json!({"message": "Operator interrupt"})
     );
     assert_eq!(
-        items[4]["payload"],
+        items[2]["payload"],
         json!({"prompt": format!("{}/.forge/prompts/review.md", env.repo().display()), "is_path": true})
     );
 }

@@ -125,15 +125,11 @@ fn work_set_current_ls_clear_with_agent_and_iteration_defaults() {
         ok(&env, &["work", "current", "--json"]).json(),
         json!({"current": null})
     );
-    assert_eq!(
-        fail(&env, &["work", "set", "t1"]),
-        (
-            1,
-            "Error: agent is required (pass --agent or set FMAIL_AGENT)\n".into()
-        )
-    );
+    // From a person's shell (no agent variables) the agent is the loop itself.
+    let set = ok(&env, &["work", "set", "t1", "--json"]).json();
+    assert_eq!(set["current"]["agent_id"], "demo");
 
-    // Agent: FORGE_LOOP_NAME < SV_ACTOR < FMAIL_AGENT < --agent.
+    // Agent: the loop < FORGE_LOOP_NAME < SV_ACTOR < FMAIL_AGENT < --agent.
     env.set_var("FORGE_LOOP_NAME", "demo");
     let set = ok(&env, &["work", "set", "t1", "--json"]).json();
     assert_eq!(set["current"]["agent_id"], "demo");

@@ -15,6 +15,7 @@ mod cli_loops;
 mod cli_memory;
 mod cli_presets;
 mod cli_profiles;
+mod defects;
 mod doctor;
 mod e2e_real_clis;
 mod fmail_cli;

@@ -142,7 +142,7 @@ fn invalid_smart_stop_flags_are_refused_before_anything_is_created() {
                 "--quantitative-stop-timeout",
                 "-1s",
             ],
-            "--quantitative-stop-timeout must be >= 0 (got -1s)",
+            "invalid --quantitative-stop-timeout \"-1s\": a duration must not be negative",
         ),
         (
             &["--qualitative-stop-prompt-msg", "done?"],

@@ -434,7 +434,7 @@ fn invalid_guard_flags_are_refused() {
         (["--run-timeout", "0"], "--run-timeout must be > 0 (got 0)"),
         (
             ["--idle-timeout", "soon"],
-            "invalid --idle-timeout: invalid duration \"soon\" (use a number with a unit, e.g. 30s, 5m, 1h30m, 1.5h)",
+            "invalid --idle-timeout \"soon\": use a number with a unit, e.g. 30s, 5m, 1h30m, 1.5h",
         ),
         (
             ["--max-cost", "lots"],

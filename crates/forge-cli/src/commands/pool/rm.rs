@@ -56,6 +56,14 @@ pub(crate) fn run(ctx: &Ctx, args: RmArgs) -> Result<(), CliError> {
             users.len()
         )));
     }
+    let members = store.list_pool_members(&pool.id)?.len();
+    if pool.is_default && members > 0 && !args.force {
+        return Err(CliError::invalid(format!(
+            "pool \"{}\" is the default pool and has {members} profile(s); use --force to remove it",
+            pool.name
+        ))
+        .hint("Loops without --pool/--profile use the default pool; `forge pool set-default <other>` first."));
+    }
     ctx.confirm_destructive()?;
     store.delete_pool(&pool.id)?;
     ctx.printer.result(

@@ -10,12 +10,12 @@ use crate::error::{CliError, ErrorKind};
 use crate::table::render;
 
 fn prompts_dir(ctx: &Ctx) -> PathBuf {
-    ctx.cwd().join(".forge").join("prompts")
+    ctx.repo().join(".forge").join("prompts")
 }
 
 /// The repo-relative form of a path for messages.
 fn rel(ctx: &Ctx, path: &Path) -> String {
-    path.strip_prefix(ctx.cwd())
+    path.strip_prefix(ctx.repo())
         .unwrap_or(path)
         .display()
         .to_string()
