@@ -90,13 +90,11 @@ pub(crate) fn edit_file(ctx: &Ctx, path: &Path) -> Result<(), CliError> {
     let Some((program, args)) = words.split_first() else {
         return Err(CliError::invalid("invalid editor command: it is empty"));
     };
-    // The editor is an interactive foreground child: it must share our process group and
-    // terminal, so it does not go through the group-making harness spawner.
-    #[allow(clippy::disallowed_methods)]
-    let status = std::process::Command::new(program)
+    // An interactive foreground child: it shares our process group and terminal.
+    let status = forge_process::JobSpec::new(program)
         .args(args)
         .arg(path)
-        .status()
+        .run_interactive()
         .map_err(|e| CliError::failed(format!("unable to start editor \"{program}\": {e}")))?;
     if status.success() {
         Ok(())

@@ -374,3 +374,48 @@ fn fmail_refuses_a_bad_agent_before_storing_and_watch_creates_nothing() {
         "watch must not create .fmail/"
     );
 }
+
+#[test]
+fn first_run_is_one_command_with_an_ad_hoc_command_harness() {
+    let env = env();
+    let out = env.forge(&[
+        "up",
+        "--command",
+        "cat",
+        "--name",
+        "q",
+        "--max-iterations",
+        "2",
+        "--interval",
+        "0",
+        "--prompt-msg",
+        "Say hello",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    wait_all_stopped(&env);
+    let log = std::fs::read_to_string(env.log_path("q")).unwrap();
+    assert_eq!(log.matches("Say hello").count(), 2, "{log}");
+    assert!(env.ledger_path("q").is_file());
+    // The same command reuses its profile; `--command` cannot be combined with a pool.
+    env.forge(&[
+        "up",
+        "--command",
+        "cat",
+        "--name",
+        "q2",
+        "--max-iterations",
+        "1",
+        "--prompt-msg",
+        "x",
+    ])
+    .success();
+    let profiles = env.forge(&["profile", "ls", "--json"]).success().json();
+    assert_eq!(profiles.as_array().unwrap().len(), 1, "{profiles}");
+    let out = env.forge(&["up", "--command", "cat", "--pool", "p", "--prompt-msg", "x"]);
+    assert_eq!(
+        out.stderr,
+        "Error: use only one of --pool, --profile and --command\n"
+    );
+    wait_all_stopped(&env);
+}
