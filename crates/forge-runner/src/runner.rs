@@ -113,6 +113,8 @@ pub(crate) struct Runner<'p> {
     repo_fingerprint: Option<u64>,
     /// Since when this loop waits for a busy profile (fair slot order); None while not waiting.
     waiting_since: Option<String>,
+    /// The repo config as last read, and the file version it came from.
+    repo_cache: Option<(repo::FileStamp, repo::RepoSettings)>,
 }
 
 impl<'p> Runner<'p> {
@@ -172,6 +174,7 @@ impl<'p> Runner<'p> {
             skip_sleep: false,
             repo_fingerprint: None,
             waiting_since: None,
+            repo_cache: None,
         };
         if l.stop_rules.stall.is_some() {
             runner.repo_fingerprint = runner.repo_fingerprint(Path::new(&l.repo_path))?;

@@ -221,6 +221,9 @@ impl Runner<'_> {
     /// A run slot of `profile` is free again: wake the loop that has waited longest for it, so
     /// it does not sleep out its re-check interval.
     fn wake_next_waiter(&mut self, profile: &Profile) {
+        if profile.max_concurrency <= 0 {
+            return;
+        }
         let Ok(waiters) = self.store.earlier_waiters(&self.loop_id, None, &profile.id) else {
             return;
         };

@@ -35,14 +35,45 @@ pub(crate) fn read_repo_settings(repo: &Path) -> Result<RepoSettings, String> {
     })
 }
 
+/// What identifies one version of the repo config file: its size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    len: u64,
+    modified: std::time::SystemTime,
+}
+
+/// The stamp of `path`, when it can be trusted to tell versions apart: a file modified within
+/// the last second may be rewritten within the same clock tick, so it is not cached.
+fn stable_stamp(path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta.modified().ok()?;
+    let settled = modified
+        .elapsed()
+        .is_ok_and(|age| age >= std::time::Duration::from_secs(1));
+    settled.then_some(FileStamp {
+        len: meta.len(),
+        modified,
+    })
+}
+
 impl Runner<'_> {
-    /// The repo settings for this iteration; an unreadable file is logged and ignored.
+    /// The repo settings for this iteration (re-read only when the file changed); an unreadable
+    /// file is logged and ignored.
     pub(super) fn repo_settings(&mut self, repo: &Path) -> RepoSettings {
-        read_repo_settings(repo).unwrap_or_else(|e| {
+        let path = repo.join(".forge").join("forge.yaml");
+        let stamp = stable_stamp(&path);
+        if let (Some(now), Some((then, settings))) = (stamp, &self.repo_cache)
+            && now == *then
+        {
+            return settings.clone();
+        }
+        let settings = read_repo_settings(repo).unwrap_or_else(|e| {
             self.log.line(&format!(
-                "repo config ignored this iteration (default prompt and ledger git summary off): {e}"
+                "repo config ignored this iteration (default_prompt and the ledger's git summary use their defaults): {e}"
             ));
             RepoSettings::default()
-        })
+        });
+        self.repo_cache = stamp.map(|s| (s, settings.clone()));
+        settings
     }
 }

@@ -25,7 +25,7 @@ pub(crate) struct DoctorArgs {
 /// or a wrapper like `env`, with quotes removed.
 pub(crate) fn first_program(template: &str) -> Option<String> {
     template
-        .split_whitespace()
+        .split(|c: char| c.is_whitespace() || ";|&()".contains(c))
         .map(|w| w.trim_matches(|c| c == '\'' || c == '"'))
         .filter(|w| !w.is_empty())
         .find(|w| {
@@ -136,5 +136,10 @@ mod tests {
             Some("script")
         );
         assert_eq!(first_program("  ").as_deref(), None);
+        assert_eq!(
+            first_program("cat; forge mem set a b").as_deref(),
+            Some("cat")
+        );
+        assert_eq!(first_program("(cd x && make)").as_deref(), Some("cd"));
     }
 }
