@@ -27,7 +27,7 @@ mod wake;
 mod watch;
 
 pub use error::RunnerError;
-pub use lock::{HeldLock, LoopLock, held_locks, lock_holder_pid, runner_alive};
+pub use lock::{HeldLock, LoopLock, held_locks, lock_file_ids, lock_holder_pid, runner_alive};
 pub use paths::RunnerPaths;
 pub use runner::{RunEnd, RunMode, run_loop};
 pub use spawn::{RunnerClaim, claim_runner, spawn_runner};

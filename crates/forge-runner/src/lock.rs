@@ -115,8 +115,8 @@ pub struct HeldLock {
     pub pid: i32,
 }
 
-/// Every runner holding its loop's lock, read from `<data_dir>/run/` only.
-pub fn held_locks(paths: &RunnerPaths) -> Vec<HeldLock> {
+/// The loop ids of every lock file in `<data_dir>/run/` (held or not).
+pub fn lock_file_ids(paths: &RunnerPaths) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(paths.run_dir()) else {
         return Vec::new();
     };
@@ -128,6 +128,13 @@ pub fn held_locks(paths: &RunnerPaths) -> Vec<HeldLock> {
                 .strip_suffix(".lock")
                 .map(str::to_string)
         })
+        .collect()
+}
+
+/// Every runner holding its loop's lock, read from `<data_dir>/run/` only.
+pub fn held_locks(paths: &RunnerPaths) -> Vec<HeldLock> {
+    lock_file_ids(paths)
+        .into_iter()
         .filter(|id| runner_alive(paths, id))
         .filter_map(|loop_id| {
             let (pid, loop_name) = lock_owner(paths, &loop_id)?;

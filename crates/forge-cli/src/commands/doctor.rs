@@ -4,7 +4,6 @@
 //! check fails. It never needs a working database to report that the database is broken.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
 use clap::Args;
 use forge_store::Store;
@@ -308,7 +307,10 @@ fn runners(ctx: &Ctx, store: &Store, report: &mut Report) {
         }
     }
     let known: Vec<&str> = loops.iter().map(|l| l.id.as_str()).collect();
-    let stale = stale_lock_files(&paths.run_dir(), &known);
+    let stale: Vec<String> = forge_runner::lock_file_ids(&paths)
+        .into_iter()
+        .filter(|id| !known.contains(&id.as_str()))
+        .collect();
     report.add(
         "runners",
         "runner locks",
@@ -338,23 +340,6 @@ fn runners(ctx: &Ctx, store: &Store, report: &mut Report) {
             ),
         );
     }
-}
-
-/// Lock files of loops that no longer exist and whose lock nobody holds.
-fn stale_lock_files(run_dir: &Path, known: &[&str]) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(run_dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()?
-                .strip_suffix(".lock")
-                .map(str::to_string)
-        })
-        .filter(|id| !known.contains(&id.as_str()))
-        .collect()
 }
 
 /// Runs `forge doctor`.
