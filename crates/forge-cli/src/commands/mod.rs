@@ -6,7 +6,6 @@ pub(crate) mod config;
 mod guard_flags;
 pub(crate) mod init;
 pub(crate) mod kill;
-mod log_render;
 pub(crate) mod logs;
 pub(crate) mod loop_cmd;
 mod loop_spec;
