@@ -63,13 +63,21 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
         };
         return finish(&printer, result);
     }
-    let Some(command) = cli.command else {
-        return ExitCode::from(2);
+    let Some(command) = cli.command.or_else(bare_forge_command) else {
+        // Bare `forge` without a terminal prints the help, as it always did.
+        let _ = <Cli as clap::CommandFactory>::command().print_help();
+        return ExitCode::SUCCESS;
     };
     init_tracing(g.verbose, g.log_level.as_deref());
     let result = prepare(&cli.global, &command, printer.clone())
         .and_then(|ctx| commands::dispatch(&ctx, command));
     finish(&printer, result)
+}
+
+/// Bare `forge` on a terminal opens the dashboard.
+fn bare_forge_command() -> Option<Command> {
+    (std::io::stdin().is_terminal() && std::io::stdout().is_terminal())
+        .then_some(Command::Tui(commands::tui::TuiArgs {}))
 }
 
 fn finish(printer: &Printer, result: Result<(), CliError>) -> ExitCode {

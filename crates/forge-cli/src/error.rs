@@ -15,6 +15,8 @@ pub(crate) enum ErrorKind {
     InvalidFlag,
     Invalid,
     OperationFailed,
+    /// A precondition of the environment is missing (e.g. no terminal for the dashboard).
+    Preflight,
     Unknown,
     /// The reader of our output went away: exit 0 without a word.
     BrokenPipe,
@@ -31,6 +33,7 @@ impl ErrorKind {
             ErrorKind::InvalidFlag => "ERR_INVALID_FLAG",
             ErrorKind::Invalid => "ERR_INVALID",
             ErrorKind::OperationFailed => "ERR_OPERATION_FAILED",
+            ErrorKind::Preflight => "ERR_PREFLIGHT",
             ErrorKind::Unknown | ErrorKind::BrokenPipe | ErrorKind::Reported => "ERR_UNKNOWN",
         }
     }

@@ -37,13 +37,31 @@ pub enum DataEvent {
 /// An operation for the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Job {
-    Stop { loop_id: String, display: String },
-    Kill { loop_id: String, display: String },
-    Resume { loop_id: String, display: String },
-    Delete { loop_id: String, display: String, force: bool },
-    Message { loop_id: String, display: String, text: String, delivery: Delivery },
-    Validate(LoopSpec),
-    Create(LoopSpec),
+    Stop {
+        loop_id: String,
+        display: String,
+    },
+    Kill {
+        loop_id: String,
+        display: String,
+    },
+    Resume {
+        loop_id: String,
+        display: String,
+    },
+    Delete {
+        loop_id: String,
+        display: String,
+        force: bool,
+    },
+    Message {
+        loop_id: String,
+        display: String,
+        text: String,
+        delivery: Delivery,
+    },
+    Validate(Box<LoopSpec>),
+    Create(Box<LoopSpec>),
 }
 
 impl Job {

@@ -64,7 +64,9 @@ pub(crate) fn main_key(state: &mut State, key: KeyEvent) -> Command {
         KeyCode::Char('z') => state.zen = !state.zen,
         KeyCode::Char('t') => state.theme = state.theme.next(),
         KeyCode::Char('/') => state.mode = Mode::Filter,
-        KeyCode::Char('n') => state.mode = Mode::Wizard(Box::new(Wizard::new(&state.wizard_defaults))),
+        KeyCode::Char('n') => {
+            state.mode = Mode::Wizard(Box::new(Wizard::new(&state.wizard_defaults)))
+        }
         KeyCode::Char('?') => {
             let previous = std::mem::take(&mut state.mode);
             state.mode = Mode::Help(Box::new(previous));
@@ -95,9 +97,9 @@ fn move_selection(state: &mut State, by: isize) {
     if n == 0 {
         return;
     }
-    let pos = state.selected_index().map_or(0, |p| {
-        (p as isize + by).clamp(0, n as isize - 1) as usize
-    });
+    let pos = state
+        .selected_index()
+        .map_or(0, |p| (p as isize + by).clamp(0, n as isize - 1) as usize);
     let id = state.visible_rows().nth(pos).map(|r| r.lp.id.clone());
     select(state, id);
 }
@@ -187,10 +189,21 @@ fn resume(state: &mut State) -> Command {
         set_status(state, StatusKind::Error, e);
         return Command::None;
     }
-    start_job(state, Job::Resume { loop_id: id, display: shown })
+    start_job(
+        state,
+        Job::Resume {
+            loop_id: id,
+            display: shown,
+        },
+    )
 }
 
 fn confirm(state: &mut State, kind: ConfirmKind) {
+    if let Some(running) = &state.action {
+        let text = format!("Another action is still running ({running}); wait for it to finish");
+        set_status(state, StatusKind::Error, text);
+        return;
+    }
     let Some(row) = state.selected_row() else {
         set_status(state, StatusKind::Error, "No loop selected");
         return;
@@ -234,7 +247,10 @@ pub(crate) fn filter_key(state: &mut State, key: KeyEvent) {
             };
         }
         (FilterFocus::Status, KeyCode::Esc) => state.mode = Mode::Main,
-        (FilterFocus::Status, KeyCode::Right | KeyCode::Down | KeyCode::Char('j') | KeyCode::Enter) => {
+        (
+            FilterFocus::Status,
+            KeyCode::Right | KeyCode::Down | KeyCode::Char('j') | KeyCode::Enter,
+        ) => {
             state.filter.status = state.filter.status.shifted(1);
         }
         (FilterFocus::Status, KeyCode::Left | KeyCode::Up | KeyCode::Char('k')) => {
@@ -263,7 +279,11 @@ pub(crate) fn confirm_key(state: &mut State, key: KeyEvent) -> Command {
     let job = match c.kind {
         ConfirmKind::Stop => Job::Stop { loop_id, display },
         ConfirmKind::Kill => Job::Kill { loop_id, display },
-        ConfirmKind::Delete { force } => Job::Delete { loop_id, display, force },
+        ConfirmKind::Delete { force } => Job::Delete {
+            loop_id,
+            display,
+            force,
+        },
     };
     start_job(state, job)
 }
@@ -282,11 +302,19 @@ pub(crate) fn message_key(state: &mut State, key: KeyEvent) -> Command {
         KeyCode::Enter => {
             let input = input.clone();
             if input.text.trim().is_empty() {
-                set_status(state, StatusKind::Error, "Message is empty; type it, or Esc to cancel");
+                set_status(
+                    state,
+                    StatusKind::Error,
+                    "Message is empty; type it, or Esc to cancel",
+                );
                 return Command::None;
             }
             state.mode = Mode::Main;
-            let delivery = if input.now { Delivery::Now } else { Delivery::NextPrompt };
+            let delivery = if input.now {
+                Delivery::Now
+            } else {
+                Delivery::NextPrompt
+            };
             return start_job(
                 state,
                 Job::Message {
@@ -320,18 +348,25 @@ pub(crate) fn wizard_key(state: &mut State, key: KeyEvent) -> Command {
         KeyCode::Backspace => w.backspace(),
         KeyCode::Char(c) if !ctrl(&key) => w.type_char(c),
         KeyCode::Enter if w.step == REVIEW => {
-            let spec = w.spec();
+            let spec = Box::new(w.spec());
             return start_job(state, Job::Create(spec));
         }
-        KeyCode::Enter => {
-            if w.advance() {
-                let spec = w.spec();
-                return start_job(state, Job::Validate(spec));
-            }
-        }
+        KeyCode::Enter => return next_step(state),
         _ => {}
     }
     Command::None
+}
+
+/// Enter on an input step: checks it and, on reaching the review, asks for the store check.
+fn next_step(state: &mut State) -> Command {
+    let Mode::Wizard(w) = &mut state.mode else {
+        return Command::None;
+    };
+    if !w.advance() {
+        return Command::None;
+    }
+    let spec = Box::new(w.spec());
+    start_job(state, Job::Validate(spec))
 }
 
 /// Rebuilds the run-output views from the detail: the Runs tab's chosen run and, for the run
@@ -347,7 +382,9 @@ pub(crate) fn refresh_run_views(state: &mut State) {
         .map(|p| (p.name.clone(), p.harness.clone()))
         .collect();
     let chosen = detail.runs.get(state.run_cursor);
-    let runs_window = chosen.map(|r| run_window(r, &harness_of)).unwrap_or_default();
+    let runs_window = chosen
+        .map(|r| run_window(r, &harness_of))
+        .unwrap_or_default();
     let log_window = match state.log_source {
         LogSource::Live => None,
         LogSource::LatestRun => Some(detail.runs.first().map(|r| run_window(r, &harness_of))),
@@ -360,7 +397,10 @@ pub(crate) fn refresh_run_views(state: &mut State) {
 }
 
 /// A run's output tail, rendered as `forge logs` would (lines numbered as offsets).
-fn run_window(record: &RunRecord, harness_of: &std::collections::HashMap<String, String>) -> LogWindow {
+fn run_window(
+    record: &RunRecord,
+    harness_of: &std::collections::HashMap<String, String>,
+) -> LogWindow {
     let harness = record.run.metadata.get("harness").and_then(|v| v.as_str());
     let mut renderer = LogRenderer::new(harness_of.clone(), harness);
     let tail = record.run.output_tail.as_deref().unwrap_or("");

@@ -93,14 +93,28 @@ fn is_event(line: &str) -> bool {
         || line.contains("\"type\"")
         || contains_word(
             line,
-            &["started", "running", "stopped", "completed", "queued", "status"],
+            &[
+                "started",
+                "running",
+                "stopped",
+                "completed",
+                "queued",
+                "status",
+            ],
         )
 }
 
 fn is_error(line: &str) -> bool {
     contains_word(
         line,
-        &["error", "failed", "panic", "fatal", "exception", "traceback"],
+        &[
+            "error",
+            "failed",
+            "panic",
+            "fatal",
+            "exception",
+            "traceback",
+        ],
     )
 }
 
@@ -138,6 +152,9 @@ mod tests {
         assert!(Layer::Events.keeps("[2026-01-01T00:00:00Z] run 1 start (profile=a)"));
         assert_eq!(Layer::Diff.next(), Layer::Raw);
         assert_eq!(classify("+added"), LineClass::DiffAdd);
-        assert_eq!(classify("[2026-01-01T00:00:00Z] sleeping 30s"), LineClass::Control);
+        assert_eq!(
+            classify("[2026-01-01T00:00:00Z] sleeping 30s"),
+            LineClass::Control
+        );
     }
 }

@@ -89,7 +89,11 @@ mod tests {
         let lines = (0..n)
             .map(|i| LogLine {
                 offset: i as u64 * 10,
-                text: if i % 2 == 0 { format!("error {i}") } else { format!("ok {i}") },
+                text: if i % 2 == 0 {
+                    format!("error {i}")
+                } else {
+                    format!("ok {i}")
+                },
             })
             .collect();
         let mut v = LogView::default();

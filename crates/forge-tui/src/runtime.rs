@@ -76,7 +76,12 @@ fn run_on_terminal(config: DashboardConfig, ops: Arc<dyn Operations>) -> Result<
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
-    let wants_tx = spawn_loader(config.loader.clone(), config.poll, Arc::clone(&ops), tx.clone());
+    let wants_tx = spawn_loader(
+        config.loader.clone(),
+        config.poll,
+        Arc::clone(&ops),
+        tx.clone(),
+    );
     let jobs_tx = spawn_worker(ops, tx);
     let size = terminal.size()?;
     let mut state = State::new(config.theme, config.monochrome, Timestamp::now());
@@ -88,7 +93,11 @@ fn run_on_terminal(config: DashboardConfig, ops: Arc<dyn Operations>) -> Result<
 
 /// Restores the terminal: leaves the alternate screen, shows the cursor, ends raw mode.
 pub fn restore() {
-    let _ = execute!(std::io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        std::io::stdout(),
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
     let _ = disable_raw_mode();
 }
 
@@ -217,9 +226,11 @@ pub fn spawn_loader(
             if reconciled.elapsed() >= RECONCILE_EVERY {
                 reconciled = Instant::now();
                 if let Err(e) = ops.reconcile() {
-                    let _ = tx.send(Event::Action(Action::Data(crate::action::DataEvent::Error(
-                        format!("reconciling dead runners failed: {e}"),
-                    ))));
+                    let _ = tx.send(Event::Action(Action::Data(
+                        crate::action::DataEvent::Error(format!(
+                            "reconciling dead runners failed: {e}"
+                        )),
+                    )));
                 }
             }
             for event in loader.poll(&current) {
@@ -252,7 +263,12 @@ fn run_job(ops: &dyn Operations, job: &Job) -> Result<String, crate::ops::OpErro
         Job::Kill { loop_id, .. } => ops.kill(loop_id),
         Job::Resume { loop_id, .. } => ops.resume(loop_id),
         Job::Delete { loop_id, force, .. } => ops.delete(loop_id, *force),
-        Job::Message { loop_id, text, delivery, .. } => ops.message(loop_id, text, *delivery),
+        Job::Message {
+            loop_id,
+            text,
+            delivery,
+            ..
+        } => ops.message(loop_id, text, *delivery),
         Job::Validate(spec) => ops.validate(spec),
         Job::Create(spec) => ops.create(spec),
     }

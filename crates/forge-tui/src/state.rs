@@ -22,7 +22,13 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Overview, Tab::Logs, Tab::Runs, Tab::MultiLogs, Tab::Mail];
+    pub const ALL: [Tab; 5] = [
+        Tab::Overview,
+        Tab::Logs,
+        Tab::Runs,
+        Tab::MultiLogs,
+        Tab::Mail,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -70,7 +76,10 @@ impl StatusFilter {
     }
 
     pub fn shifted(self, by: isize) -> StatusFilter {
-        let i = StatusFilter::ALL.iter().position(|s| *s == self).unwrap_or(0) as isize;
+        let i = StatusFilter::ALL
+            .iter()
+            .position(|s| *s == self)
+            .unwrap_or(0) as isize;
         let n = StatusFilter::ALL.len() as isize;
         StatusFilter::ALL[(i + by).rem_euclid(n) as usize]
     }

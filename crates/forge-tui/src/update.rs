@@ -149,7 +149,9 @@ pub fn refilter(state: &mut State) {
         .as_deref()
         .is_some_and(|id| state.visible_rows().any(|r| r.lp.id == id));
     if !still_visible {
-        let pos = old_pos.unwrap_or(0).min(state.visible.len().saturating_sub(1));
+        let pos = old_pos
+            .unwrap_or(0)
+            .min(state.visible.len().saturating_sub(1));
         let id = state.visible_rows().nth(pos).map(|r| r.lp.id.clone());
         select(state, id);
     }

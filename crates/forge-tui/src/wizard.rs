@@ -295,13 +295,19 @@ mod tests {
         w.move_focus(1);
         typed(&mut w, "cc");
         w.advance();
-        assert_eq!(w.error.as_deref(), Some("use either pool or profile, not both"));
+        assert_eq!(
+            w.error.as_deref(),
+            Some("use either pool or profile, not both")
+        );
         w.backspace();
         w.backspace();
         w.advance();
         assert!(w.advance(), "entering review asks for the store check");
         assert_eq!(w.step, REVIEW);
         let spec = w.spec();
-        assert_eq!((spec.name.as_str(), spec.count, spec.pool.as_str()), ("solo", 1, "main"));
+        assert_eq!(
+            (spec.name.as_str(), spec.count, spec.pool.as_str()),
+            ("solo", 1, "main")
+        );
     }
 }

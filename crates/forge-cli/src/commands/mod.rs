@@ -25,6 +25,7 @@ pub(crate) mod status;
 pub(crate) mod stop;
 mod stop_flags;
 pub(crate) mod template;
+pub(crate) mod tui;
 pub(crate) mod up;
 pub(crate) mod usage;
 pub(crate) mod work;
@@ -61,5 +62,6 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Prompt(a) => prompt::run(ctx, a),
         Command::Template(a) => template::run(ctx, a),
         Command::Seq(a) => seq::run(ctx, a),
+        Command::Tui(a) => tui::run(ctx, a),
     }
 }

@@ -22,6 +22,10 @@ pub(crate) struct FileValues {
     pub(crate) default_pool: Option<String>,
     pub(crate) log_level: Option<String>,
     pub(crate) log_format: Option<String>,
+    /// `tui.theme`.
+    pub(crate) tui_theme: Option<String>,
+    /// `tui.refresh_interval`.
+    pub(crate) tui_refresh_interval: Option<String>,
     /// Preset overrides: `harnesses.<harness>.command` / `.prompt_mode`.
     pub(crate) harnesses: std::collections::BTreeMap<String, HarnessOverride>,
 }
@@ -45,7 +49,6 @@ const IGNORED_SECTIONS: &[&str] = &[
     "profiles",
     "pools",
     "scheduler",
-    "tui",
     "node_defaults",
     "agent_defaults",
     "workspace_defaults",
@@ -166,6 +169,17 @@ impl Reader<'_> {
                     }
                 }
                 "default_pool" => v.default_pool = self.string("default_pool", value)?,
+                "tui" => {
+                    for (k, val) in self.section("tui", value)? {
+                        match k.as_str() {
+                            "theme" => v.tui_theme = self.string("tui.theme", val)?,
+                            "refresh_interval" => {
+                                v.tui_refresh_interval = self.string("tui.refresh_interval", val)?
+                            }
+                            other => self.unknown(&format!("tui.{other}")),
+                        }
+                    }
+                }
                 "logging" => {
                     for (k, val) in self.section("logging", value)? {
                         match k.as_str() {
@@ -249,7 +263,7 @@ mod tests {
         let path = dir.path().join("config.yaml");
         fs_err::write(
             &path,
-            "global:\n  data_dir: ~/d\n  bogus: 1\ndatabase:\n  busy_timeout_ms: 700\nloop_defaults:\n  interval: 5s\ndefault_pool: p\nscheduler: {}\nextra: 1\n",
+            "global:\n  data_dir: ~/d\n  bogus: 1\ndatabase:\n  busy_timeout_ms: 700\nloop_defaults:\n  interval: 5s\ndefault_pool: p\nscheduler: {}\nextra: 1\ntui:\n  theme: ocean\n  refresh_interval: 3s\n",
         )
         .unwrap();
         let (v, warnings) = load(&path, FileKind::Global).unwrap();
@@ -257,6 +271,8 @@ mod tests {
         assert_eq!(v.busy_timeout_ms, Some(700));
         assert_eq!(v.interval.as_deref(), Some("5s"));
         assert_eq!(v.default_pool.as_deref(), Some("p"));
+        assert_eq!(v.tui_theme.as_deref(), Some("ocean"));
+        assert_eq!(v.tui_refresh_interval.as_deref(), Some("3s"));
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].ends_with("unknown config key \"global.bogus\" (ignored)"));
     }

@@ -182,12 +182,12 @@ pub(crate) fn read_around(
     })
 }
 
+/// Lines appended to a file, the offset just past them, and the file's stat.
+pub(crate) type Appended = (Vec<(u64, String)>, u64, FileStat);
+
 /// Complete lines appended after `from` (at most [`MAX_READ`] bytes: when more was written,
 /// None says to read the tail again instead).
-pub(crate) fn read_appended(
-    path: &Path,
-    from: u64,
-) -> std::io::Result<Option<(Vec<(u64, String)>, u64, FileStat)>> {
+pub(crate) fn read_appended(path: &Path, from: u64) -> std::io::Result<Option<Appended>> {
     let (mut file, stat) = open(path)?;
     if stat.len < from || stat.len - from > MAX_READ {
         return Ok(None);
@@ -231,7 +231,10 @@ mod tests {
         assert!(w.lines.iter().all(|l| l.1.starts_with("line ")));
         assert!(w.lines.first().unwrap().0 < 5000 && w.lines.last().unwrap().0 > 5000);
         let len = std::fs::metadata(&path).unwrap().len();
-        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         std::io::Write::write_all(&mut f, b"new one\npartial").unwrap();
         let (lines, end, _) = read_appended(&path, len).unwrap().unwrap();
         assert_eq!(lines, vec![(len, "new one".to_string())]);

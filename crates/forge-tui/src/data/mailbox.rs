@@ -44,7 +44,12 @@ impl MailPoller {
         self.at = Some(Instant::now());
         let mailbox = match read(&root) {
             Ok(m) => m,
-            Err(e) => return Some(DataEvent::Error(format!("cannot read mail in {}: {e}", root.display()))),
+            Err(e) => {
+                return Some(DataEvent::Error(format!(
+                    "cannot read mail in {}: {e}",
+                    root.display()
+                )));
+            }
         };
         if self.last.as_ref() == Some(&mailbox) && !moved {
             return None;

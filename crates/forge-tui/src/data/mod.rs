@@ -125,7 +125,9 @@ impl Loader {
         if let Some(event) = self.poll_cells(wants) {
             events.push(event);
         }
-        let repo = self.row(wants.selected.as_deref()).map(|r| r.lp.repo_path.clone());
+        let repo = self
+            .row(wants.selected.as_deref())
+            .map(|r| r.lp.repo_path.clone());
         if let Some(event) = self.mail.poll(wants.mail, repo.as_deref()) {
             events.push(event);
         }
@@ -138,7 +140,11 @@ impl Loader {
         self.snapshot.loops.iter().find(|r| r.lp.id == id)
     }
 
-    fn poll_store(&mut self, wants: &Wants, selection_changed: bool) -> forge_store::Result<Vec<DataEvent>> {
+    fn poll_store(
+        &mut self,
+        wants: &Wants,
+        selection_changed: bool,
+    ) -> forge_store::Result<Vec<DataEvent>> {
         if self.store.is_none() {
             self.store = Some(Store::open(&self.cfg.db_path, self.cfg.busy_timeout_ms)?);
         }
@@ -204,7 +210,9 @@ impl Loader {
         self.cells.retain(|id, _| wants.multi.contains(id));
         let mut changed = self.last.multi != wants.multi;
         for id in &wants.multi {
-            let Some(row) = self.row(Some(id)) else { continue };
+            let Some(row) = self.row(Some(id)) else {
+                continue;
+            };
             let path = log_path(&self.cfg.data_dir, row);
             let info = self.render_info(row);
             let tail = self

@@ -58,12 +58,18 @@ pub(crate) fn load_snapshot(store: &Store) -> forge_store::Result<Snapshot> {
                 runs: runs.get(&lp.id).copied().unwrap_or(0),
                 queue_depth: pending.get(&lp.id).copied().unwrap_or(0),
                 usage: usage.remove(&lp.id),
-                profile: profile.map(|p| p.name.clone()).or_else(|| run_meta("profile_name")),
-                harness: profile.map(|p| p.harness.clone()).or_else(|| run_meta("harness")),
+                profile: profile
+                    .map(|p| p.name.clone())
+                    .or_else(|| run_meta("profile_name")),
+                harness: profile
+                    .map(|p| p.harness.clone())
+                    .or_else(|| run_meta("harness")),
                 pool: pool.map(|p| p.name.clone()),
-                last_outcome: last
-                    .as_ref()
-                    .map(|r| r.outcome.clone().unwrap_or_else(|| r.run.status.to_string())),
+                last_outcome: last.as_ref().map(|r| {
+                    r.outcome
+                        .clone()
+                        .unwrap_or_else(|| r.run.status.to_string())
+                }),
                 lp,
             }
         })

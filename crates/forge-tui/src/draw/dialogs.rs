@@ -26,7 +26,9 @@ fn dialog(frame: &mut Frame, rect: Rect, title: &str, lines: Vec<Line<'static>>,
         .border_style(p.focus)
         .title(Span::styled(format!(" {title} "), p.focus));
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
         rect,
     );
 }
@@ -57,14 +59,24 @@ pub fn wizard(frame: &mut Frame, area: Rect, w: &Wizard, p: &Palette) {
         for (i, field) in STEPS[w.step].iter().enumerate() {
             let focused = i == w.focus;
             let value = w.value(*field);
-            let shown = if focused { format!("{value}_") } else { value.to_string() };
+            let shown = if focused {
+                format!("{value}_")
+            } else {
+                value.to_string()
+            };
             lines.push(Line::from(vec![
                 Span::styled(if focused { "> " } else { "  " }, p.focus),
-                Span::styled(format!("{:<15}", field.label()), if focused { p.focus } else { p.muted }),
+                Span::styled(
+                    format!("{:<15}", field.label()),
+                    if focused { p.focus } else { p.muted },
+                ),
                 Span::styled(shown, p.text),
             ]));
             if focused {
-                lines.push(Line::styled(format!("                 {}", field.help()), p.muted));
+                lines.push(Line::styled(
+                    format!("                 {}", field.help()),
+                    p.muted,
+                ));
             }
         }
     } else {
@@ -72,7 +84,14 @@ pub fn wizard(frame: &mut Frame, area: Rect, w: &Wizard, p: &Palette) {
             let value = w.value(*field);
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<15}", field.label()), p.muted),
-                Span::styled(if value.is_empty() { "-".to_string() } else { value.to_string() }, p.text),
+                Span::styled(
+                    if value.is_empty() {
+                        "-".to_string()
+                    } else {
+                        value.to_string()
+                    },
+                    p.text,
+                ),
             ]));
         }
         lines.push(Line::raw(""));
@@ -94,7 +113,13 @@ pub fn wizard(frame: &mut Frame, area: Rect, w: &Wizard, p: &Palette) {
     };
     lines.push(Line::styled(keys, p.muted));
     let height = lines.len() as u16 + 4;
-    dialog(frame, centered(area, 76, height), "New loop (forge up)", lines, p);
+    dialog(
+        frame,
+        centered(area, 76, height),
+        "New loop (forge up)",
+        lines,
+        p,
+    );
 }
 
 /// The key table (also in README.md and docs/dashboard.md).
@@ -107,13 +132,22 @@ pub const HELP: &[(&str, &str)] = &[
     ("x", "cycle the layer: raw, events, errors, tools, diff"),
     (", .", "previous/next run (Logs, Runs) or page (Multi Logs)"),
     ("u d  PgUp PgDn  ^U ^D", "scroll the log half a pane"),
-    ("home  end", "top of the log / follow (first/last page in Multi Logs)"),
-    ("l  z  t", "expanded log / zen (right pane only) / next theme"),
+    (
+        "home  end",
+        "top of the log / follow (first/last page in Multi Logs)",
+    ),
+    (
+        "l  z  t",
+        "expanded log / zen (right pane only) / next theme",
+    ),
     ("/", "filter: type text; Tab moves to the status selector"),
     ("n", "new-loop wizard (forge up)"),
     ("r", "resume the selected loop (stopped or errored)"),
     ("S  K  D", "stop / kill / delete, each asks y/N"),
-    (":  !", "message for the next prompt / interrupt now (msg --now)"),
+    (
+        ":  !",
+        "message for the next prompt / interrupt now (msg --now)",
+    ),
     ("?  q", "help / quit"),
 ];
 
@@ -137,7 +171,11 @@ pub fn help(frame: &mut Frame, area: Rect, p: &Palette) {
 pub fn bar(state: &State, p: &Palette) -> Option<Line<'static>> {
     match &state.mode {
         Mode::Message(m) => {
-            let what = if m.now { "Interrupt" } else { "Message for next prompt of" };
+            let what = if m.now {
+                "Interrupt"
+            } else {
+                "Message for next prompt of"
+            };
             Some(Line::from(vec![
                 Span::styled(format!("{what} {}: ", m.display_id), p.focus),
                 Span::styled(format!("{}_", m.text), p.text),
@@ -157,7 +195,11 @@ fn filter_line(state: &State, p: &Palette, editing: bool) -> Line<'static> {
     let mut spans = vec![
         Span::styled("Filter: ", if editing { p.focus } else { p.muted }),
         Span::styled(
-            if text_focus { format!("{}_", f.text) } else { f.text.clone() },
+            if text_focus {
+                format!("{}_", f.text)
+            } else {
+                f.text.clone()
+            },
             if text_focus { p.focus } else { p.text },
         ),
         Span::styled("  status: ", p.muted),

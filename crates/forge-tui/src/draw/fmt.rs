@@ -145,7 +145,9 @@ mod tests {
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(bytes(1 << 30), "1.0 GiB");
         assert_eq!(tokens(12_345), "12.3k");
-        let now: Timestamp = "2026-12-01T12:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        let now: Timestamp = "2026-12-01T12:00:00Z"
+            .parse()
+            .unwrap_or(Timestamp::UNIX_EPOCH);
         assert_eq!(relative("2026-12-01T12:12:00Z", now), "in 12m00s");
         assert_eq!(clock("2026-12-01T11:55:00Z", now), "11:55:00Z (5m00s ago)");
     }

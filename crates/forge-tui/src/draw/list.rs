@@ -21,7 +21,7 @@ struct Columns {
 }
 
 /// Marker, pin, state, id and runs.
-const FIXED: usize = 2 + 2 + 8 + 9 + 5;
+const FIXED: usize = 2 + 2 + 9 + 9 + 5;
 
 fn columns(width: usize) -> Columns {
     let mut c = Columns {
@@ -30,8 +30,8 @@ fn columns(width: usize) -> Columns {
         usage: 0,
         repo: 0,
     };
-    for (slot, want) in [(1, 16), (2, 13), (3, 14)] {
-        if c.name >= 12 + want {
+    for (slot, want) in [(1, 13), (2, 13), (3, 14)] {
+        if c.name >= 10 + want {
             c.name -= want;
             match slot {
                 1 => c.harness = want,
@@ -50,7 +50,12 @@ fn columns(width: usize) -> Columns {
 }
 
 fn header(c: &Columns, p: &Palette) -> Line<'static> {
-    let mut text = format!("  P {:<7} {:<8} {}", "STATUS", "ID", fmt::pad("NAME", c.name));
+    let mut text = format!(
+        "  P {:<8} {:<8} {}",
+        "STATUS",
+        "ID",
+        fmt::pad("NAME", c.name)
+    );
     text.push_str(&format!("{:>4} ", "RUNS"));
     if c.harness > 0 {
         text.push_str(&fmt::pad("HARNESS/PROFILE", c.harness));
@@ -67,11 +72,22 @@ fn header(c: &Columns, p: &Palette) -> Line<'static> {
 fn row_line(state: &State, row: &LoopRow, c: &Columns, p: &Palette) -> Line<'static> {
     let selected = state.selected.as_deref() == Some(row.lp.id.as_str());
     let base = if selected { p.selected } else { p.text };
-    let state_style = p.state(row.state()).patch(if selected { p.selected } else { Default::default() });
+    let state_style = p.state(row.state()).patch(if selected {
+        p.selected
+    } else {
+        Default::default()
+    });
     let mut spans = vec![
         Span::styled(if selected { "> " } else { "  " }, base),
-        Span::styled(if state.is_pinned(&row.lp.id) { "P " } else { "  " }, p.accent.patch(base)),
-        cell(&row.state().as_str().to_uppercase(), 8, state_style),
+        Span::styled(
+            if state.is_pinned(&row.lp.id) {
+                "P "
+            } else {
+                "  "
+            },
+            p.accent.patch(base),
+        ),
+        cell(&row.state().as_str().to_uppercase(), 9, state_style),
         cell(row.display_id(), 9, p.accent.patch(base)),
         cell(&row.lp.name, c.name, base),
         Span::styled(format!("{:>4} ", row.runs), base),
@@ -81,7 +97,10 @@ fn row_line(state: &State, row: &LoopRow, c: &Columns, p: &Palette) -> Line<'sta
             (Some(h), Some(pr)) => format!("{h}/{pr}"),
             (Some(h), None) => h.clone(),
             (None, Some(pr)) => pr.clone(),
-            (None, None) => row.pool.clone().map_or("-".into(), |pool| format!("pool:{pool}")),
+            (None, None) => row
+                .pool
+                .clone()
+                .map_or("-".into(), |pool| format!("pool:{pool}")),
         };
         spans.push(cell(&hp, c.harness, base));
     }

@@ -12,7 +12,14 @@ use crate::state::{LogSource, LogView, Scroll, State, Tab};
 use crate::theme::Palette;
 
 /// Draws a log view with a title and a line-window indicator.
-fn log_view(frame: &mut Frame, area: Rect, title: String, view: &LogView, empty: &str, p: &Palette) {
+fn log_view(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    view: &LogView,
+    empty: &str,
+    p: &Palette,
+) {
     let block = Block::bordered()
         .border_style(p.border)
         .title(Span::styled(title, p.accent));
@@ -30,7 +37,10 @@ fn log_view(frame: &mut Frame, area: Rect, title: String, view: &LogView, empty:
         let text = if view.window.lines.is_empty() {
             empty.to_string()
         } else {
-            format!("No {} lines in the loaded window (x cycles layers).", view.layer.name())
+            format!(
+                "No {} lines in the loaded window (x cycles layers).",
+                view.layer.name()
+            )
         };
         lines.push(Line::styled(fmt::fit(&text, width), p.muted));
     }
@@ -85,7 +95,10 @@ fn logs_title(state: &State) -> String {
         state.log.layer.name()
     );
     if state.log_source == LogSource::SelectedRun
-        && let Some(r) = state.detail.as_ref().and_then(|d| d.runs.get(state.run_cursor))
+        && let Some(r) = state
+            .detail
+            .as_ref()
+            .and_then(|d| d.runs.get(state.run_cursor))
     {
         title.push_str(&format!("run={} ", fmt::fit(&r.run.id, 8)));
     }
@@ -101,26 +114,51 @@ fn empty_log_text(state: &State) -> &'static str {
 }
 
 pub fn logs_tab(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
-    log_view(frame, area, logs_title(state), &state.log, empty_log_text(state), p);
+    log_view(
+        frame,
+        area,
+        logs_title(state),
+        &state.log,
+        empty_log_text(state),
+        p,
+    );
 }
 
 /// The full-screen log of the current tab (`l`).
 pub fn expanded(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
     if state.tab == Tab::Runs {
-        log_view(frame, area, runs_output_title(state), &state.run_output, "This run has no output.", p);
+        log_view(
+            frame,
+            area,
+            runs_output_title(state),
+            &state.run_output,
+            "This run has no output.",
+            p,
+        );
     } else {
-        log_view(frame, area, logs_title(state), &state.log, empty_log_text(state), p);
+        log_view(
+            frame,
+            area,
+            logs_title(state),
+            &state.log,
+            empty_log_text(state),
+            p,
+        );
     }
 }
 
 fn runs_output_title(state: &State) -> String {
-    match state.detail.as_ref().and_then(|d| d.runs.get(state.run_cursor)) {
+    match state
+        .detail
+        .as_ref()
+        .and_then(|d| d.runs.get(state.run_cursor))
+    {
         Some(r) => format!(
-            " Run {}  profile={}  started={}  layer={} ",
+            " Run {}  layer={}  profile={}  started={} ",
             fmt::fit(&r.run.id, 8),
+            state.run_output.layer.name(),
             profile_name(r),
-            r.run.started_at,
-            state.run_output.layer.name()
+            r.run.started_at
         ),
         None => " Run output ".to_string(),
     }
@@ -135,7 +173,13 @@ fn profile_name(r: &forge_store::RunRecord) -> String {
         .to_string()
 }
 
-fn run_row(state: &State, i: usize, r: &forge_store::RunRecord, width: usize, p: &Palette) -> Line<'static> {
+fn run_row(
+    state: &State,
+    i: usize,
+    r: &forge_store::RunRecord,
+    width: usize,
+    p: &Palette,
+) -> Line<'static> {
     let selected = i == state.run_cursor;
     let dur = fmt::span(&r.run.started_at, r.run.finished_at.as_deref(), state.now)
         .map_or("-".into(), fmt::duration);
@@ -153,18 +197,21 @@ fn run_row(state: &State, i: usize, r: &forge_store::RunRecord, width: usize, p:
     };
     let base = if selected { p.selected } else { p.text };
     let rest = format!(
-        " {:<16} exit={:<4} dur={:<7} {:<12} {:>8} {:>7}",
-        fmt::fit(&outcome, 16),
+        "{:<12} {:<4} {:<7} {:<8} {:>7} {:>7}",
+        fmt::fit(&outcome, 12),
         exit,
         dur,
-        fmt::fit(&profile_name(r), 12),
+        fmt::fit(&profile_name(r), 8),
         tokens,
         cost
     );
     Line::from(vec![
         Span::styled(if selected { "> " } else { "  " }, base),
         Span::styled(format!("{} ", fmt::fit(&r.run.id, 8)), p.accent.patch(base)),
-        Span::styled(format!("{:<8}", r.run.status.as_str().to_uppercase()), status_style.patch(base)),
+        Span::styled(
+            format!("{:<8}", r.run.status.as_str().to_uppercase()),
+            status_style.patch(base),
+        ),
         Span::styled(fmt::fit(&rest, width.saturating_sub(19)), base),
     ])
 }
@@ -173,14 +220,18 @@ pub fn runs_tab(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
     let list_height = (area.height / 3).max(5);
     let parts = Layout::vertical([Constraint::Length(list_height), Constraint::Min(3)]).split(area);
     let id = state.selected_row().map_or("-", |r| r.display_id());
-    let block = Block::bordered()
-        .border_style(p.border)
-        .title(Span::styled(format!(" Runs: {id}  (,/. choose) "), p.accent));
+    let block = Block::bordered().border_style(p.border).title(Span::styled(
+        format!(" Runs: {id}  (,/. choose) "),
+        p.accent,
+    ));
     let inner = block.inner(parts[0]);
     frame.render_widget(block, parts[0]);
     let width = inner.width as usize;
     let mut lines = vec![Line::styled(
-        fmt::fit("  RUN      STATUS   OUTCOME          EXIT      DURATION    PROFILE         TOKENS    COST", width),
+        fmt::fit(
+            "  RUN      STATUS  OUTCOME      EXIT DUR     PROFILE   TOKENS    COST",
+            width,
+        ),
         p.muted,
     )];
     match &state.detail {
@@ -195,5 +246,12 @@ pub fn runs_tab(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
-    log_view(frame, parts[1], runs_output_title(state), &state.run_output, "This run has no output.", p);
+    log_view(
+        frame,
+        parts[1],
+        runs_output_title(state),
+        &state.run_output,
+        "This run has no output.",
+        p,
+    );
 }

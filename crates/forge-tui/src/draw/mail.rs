@@ -17,7 +17,8 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
             "No loop selected: the Mail tab shows the selected loop's repo mailbox."
         };
         frame.render_widget(
-            Paragraph::new(Line::styled(text, p.muted)).block(Block::bordered().border_style(p.border).title(" Mail ")),
+            Paragraph::new(Line::styled(text, p.muted))
+                .block(Block::bordered().border_style(p.border).title(" Mail ")),
             area,
         );
         return;
@@ -32,11 +33,16 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
             .collect::<Vec<_>>()
             .join("  ")
     };
-    let block = Block::bordered()
-        .border_style(p.border)
-        .title(Span::styled(format!(" Mail: {}/.fmail ", mail.root), p.accent));
+    let block = Block::bordered().border_style(p.border).title(Span::styled(
+        format!(" Mail: {}/.fmail ", mail.root),
+        p.accent,
+    ));
     frame.render_widget(
-        Paragraph::new(Line::styled(fmt::fit(&format!("topics: {topics}"), area.width as usize - 2), p.text)).block(block),
+        Paragraph::new(Line::styled(
+            fmt::fit(&format!("topics: {topics}"), area.width as usize - 2),
+            p.text,
+        ))
+        .block(block),
         parts[0],
     );
     let block = Block::bordered()
@@ -58,8 +64,17 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<12} ", fmt::fit(&when, 12)), p.muted),
             Span::styled(format!("{} ", m.from), p.accent),
-            Span::styled(format!("-> {}: ", m.to), if dm { p.warning } else { p.info }),
-            Span::styled(fmt::fit(&m.body, width.saturating_sub(20 + m.from.len() + m.to.len())), p.text),
+            Span::styled(
+                format!("-> {}: ", m.to),
+                if dm { p.warning } else { p.info },
+            ),
+            Span::styled(
+                fmt::fit(
+                    &m.body,
+                    width.saturating_sub(20 + m.from.len() + m.to.len()),
+                ),
+                p.text,
+            ),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);

@@ -67,10 +67,7 @@ fn too_small(frame: &mut Frame, area: Rect, p: &Palette) {
     ];
     let top = area.height.saturating_sub(lines.len() as u16) / 2;
     let rect = Rect::new(area.x, area.y + top, area.width, area.height - top);
-    frame.render_widget(
-        Paragraph::new(lines).alignment(Alignment::Center),
-        rect,
-    );
+    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), rect);
 }
 
 fn bottom_rows(state: &State) -> u16 {
@@ -128,7 +125,11 @@ fn tab_bar(state: &State, p: &Palette, width: u16) -> Line<'static> {
             format!(" {} {} ", i + 1, tab.name())
         };
         used += label.chars().count() + 1;
-        let style = if *tab == state.tab { p.selected } else { p.muted };
+        let style = if *tab == state.tab {
+            p.selected
+        } else {
+            p.muted
+        };
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
@@ -195,7 +196,10 @@ fn bottom(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
     });
     if let Some(e) = &state.error {
         lines.push(Line::styled(
-            fmt::fit(&format!("Error: {e} (retrying; the data shown may be stale)"), area.width as usize),
+            fmt::fit(
+                &format!("Error: {e} (retrying; the data shown may be stale)"),
+                area.width as usize,
+            ),
             p.error,
         ));
     }

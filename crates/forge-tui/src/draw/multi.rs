@@ -57,11 +57,16 @@ pub fn page_ids(state: &State) -> Vec<String> {
 }
 
 fn cell(state: &State, frame: &mut Frame, area: Rect, row: &LoopRow, p: &Palette) {
-    let pin = if state.is_pinned(&row.lp.id) { " [PIN]" } else { "" };
+    let pin = if state.is_pinned(&row.lp.id) {
+        " [PIN]"
+    } else {
+        ""
+    };
     let style = p.state(row.state());
-    let block = Block::bordered()
-        .border_style(style)
-        .title(Span::styled(format!(" {} {}{pin} ", row.display_id(), row.lp.name), style));
+    let block = Block::bordered().border_style(style).title(Span::styled(
+        format!(" {} {}{pin} ", row.display_id(), row.lp.name),
+        style,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
@@ -77,12 +82,18 @@ fn cell(state: &State, frame: &mut Frame, area: Rect, row: &LoopRow, p: &Palette
     let layer = state.multi.layer;
     match state.multi_tails.get(&row.lp.id) {
         Some(w) if w.problem.is_some() => {
-            lines.push(Line::styled(fmt::fit(w.problem.as_deref().unwrap_or(""), width), p.muted));
+            lines.push(Line::styled(
+                fmt::fit(w.problem.as_deref().unwrap_or(""), width),
+                p.muted,
+            ));
         }
         Some(w) => {
             let kept: Vec<_> = w.lines.iter().filter(|l| layer.keeps(&l.text)).collect();
             for l in kept.iter().skip(kept.len().saturating_sub(room)) {
-                lines.push(Line::styled(fmt::fit(&l.text, width), p.line(classify(&l.text))));
+                lines.push(Line::styled(
+                    fmt::fit(&l.text, width),
+                    p.line(classify(&l.text)),
+                ));
             }
         }
         None => lines.push(Line::styled("loading…", p.muted)),
@@ -111,20 +122,28 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
         state.multi.layer.name()
     );
     frame.render_widget(
-        Paragraph::new(Line::styled(fmt::fit(&header, area.width as usize), p.accent)),
+        Paragraph::new(Line::styled(
+            fmt::fit(&header, area.width as usize),
+            p.accent,
+        )),
         parts[0],
     );
     if order.is_empty() {
         frame.render_widget(
-            Paragraph::new(Line::styled("No loops to show. Pin loops with space.", p.muted)),
+            Paragraph::new(Line::styled(
+                "No loops to show. Pin loops with space.",
+                p.muted,
+            )),
             parts[1],
         );
         return;
     }
-    let row_areas = Layout::vertical(vec![Constraint::Ratio(1, u32::from(rows)); rows as usize]).split(parts[1]);
+    let row_areas = Layout::vertical(vec![Constraint::Ratio(1, u32::from(rows)); rows as usize])
+        .split(parts[1]);
     let mut loops = order.into_iter().skip(first).take(per);
     for row_area in row_areas.iter() {
-        let cells = Layout::horizontal(vec![Constraint::Ratio(1, u32::from(cols)); cols as usize]).split(*row_area);
+        let cells = Layout::horizontal(vec![Constraint::Ratio(1, u32::from(cols)); cols as usize])
+            .split(*row_area);
         for cell_area in cells.iter() {
             if let Some(row) = loops.next() {
                 cell(state, frame, *cell_area, row, p);

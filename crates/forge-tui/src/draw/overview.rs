@@ -6,18 +6,46 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use super::fmt;
 use crate::model::LoopRow;
 use crate::state::State;
 use crate::theme::Palette;
 
-fn field(label: &str, value: impl Into<String>, style: Style, p: &Palette) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{label:<15}"), p.muted),
-        Span::styled(value.into(), style),
-    ])
+/// Label column width.
+const LABEL: usize = 15;
+
+/// A labelled value; `wrap_fields` later breaks long values under their label.
+fn field(
+    label: &str,
+    value: impl Into<String>,
+    style: Style,
+    p: &Palette,
+) -> (String, String, Style, Style) {
+    (label.to_string(), value.into(), style, p.muted)
+}
+
+/// Lays fields out as `label value`, wrapping values to `width` with continuation lines indented
+/// under the value.
+fn wrap_fields(fields: Vec<(String, String, Style, Style)>, width: usize) -> Vec<Line<'static>> {
+    let room = width.saturating_sub(LABEL).max(10);
+    let mut out = Vec::new();
+    for (label, value, style, label_style) in fields {
+        let chunks = word_wrap(&value, room);
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let head = if i == 0 {
+                format!("{label:<LABEL$}")
+            } else {
+                " ".repeat(LABEL)
+            };
+            out.push(Line::from(vec![
+                Span::styled(head, label_style),
+                Span::styled(chunk, style),
+            ]));
+        }
+    }
+    out
 }
 
 /// Profiles the loop can run on: its pinned profile, else its pool's (or the default pool's).
@@ -117,10 +145,13 @@ fn run_snapshot(state: &State) -> String {
     text
 }
 
-fn lines(state: &State, row: &LoopRow, p: &Palette) -> Vec<Line<'static>> {
+fn lines(state: &State, row: &LoopRow, p: &Palette, width: usize) -> Vec<Line<'static>> {
     let l = &row.lp;
     let now = state.now;
-    let profile = row.profile.as_deref().and_then(|name| state.data.profiles.iter().find(|p| p.name == name));
+    let profile = row
+        .profile
+        .as_deref()
+        .and_then(|name| state.data.profiles.iter().find(|p| p.name == name));
     let harness_auth = match profile {
         Some(pr) => format!("{}/{}", pr.harness, pr.auth_kind.as_deref().unwrap_or("-")),
         None => row.harness.clone().unwrap_or_else(|| "-".into()),
@@ -157,40 +188,93 @@ fn lines(state: &State, row: &LoopRow, p: &Palette) -> Vec<Line<'static>> {
         ),
         None => "no usage reported".into(),
     };
-    let queue = state.detail.as_ref().map(|d| queue_summary(&d.queue)).unwrap_or_default();
-    let queue = if queue.is_empty() { row.queue_depth.to_string() } else { format!("{}  next: {queue}", row.queue_depth) };
+    let queue = state
+        .detail
+        .as_ref()
+        .map(|d| queue_summary(&d.queue))
+        .unwrap_or_default();
+    let queue = if queue.is_empty() {
+        row.queue_depth.to_string()
+    } else {
+        format!("{}  next: {queue}", row.queue_depth)
+    };
     let t = p.text;
     let mut out = vec![
-        field("ID", format!("{}  ({})", row.display_id(), l.id), p.accent, p),
+        field(
+            "ID",
+            format!("{}  ({})", row.display_id(), l.id),
+            p.accent,
+            p,
+        ),
         field("Name", l.name.clone(), t, p),
         field("Status", status_value(state, row), p.state(l.state), p),
-        field("Runs", format!("{}  iteration {iterations}", row.runs), t, p),
+        field(
+            "Runs",
+            format!("{}  iteration {iterations}", row.runs),
+            t,
+            p,
+        ),
         field("Dir", l.repo_path.clone(), t, p),
         field("Pool", row.pool.clone().unwrap_or_else(|| "-".into()), t, p),
-        field("Profile", row.profile.clone().unwrap_or_else(|| "-".into()), t, p),
+        field(
+            "Profile",
+            row.profile.clone().unwrap_or_else(|| "-".into()),
+            t,
+            p,
+        ),
         field("Harness/Auth", harness_auth, t, p),
         field("Last Run", last_run, t, p),
-        field("Last Outcome", row.last_outcome.clone().unwrap_or_else(|| "-".into()), outcome_style(row, p), p),
+        field(
+            "Last Outcome",
+            row.last_outcome.clone().unwrap_or_else(|| "-".into()),
+            outcome_style(row, p),
+            p,
+        ),
         field("Queue Depth", queue, t, p),
-        field("Interval", fmt::limit(l.interval_seconds).replace('-', "0s"), t, p),
+        field(
+            "Interval",
+            if l.interval_seconds == 0 {
+                "0s (none)".to_string()
+            } else {
+                fmt::duration(l.interval_seconds)
+            },
+            t,
+            p,
+        ),
         field("Max Runtime", runtime, t, p),
-        field("Max Iterations", if l.max_iterations > 0 { l.max_iterations.to_string() } else { "-".into() }, t, p),
+        field(
+            "Max Iterations",
+            if l.max_iterations > 0 {
+                l.max_iterations.to_string()
+            } else {
+                "-".into()
+            },
+            t,
+            p,
+        ),
         field("Usage", usage, t, p),
         field("Cooldowns", cooldowns(state, row), p.warning, p),
     ];
     if l.state == LoopState::Waiting {
-        let reason = l.last_error.clone().unwrap_or_else(|| "waiting for a profile".into());
+        let reason = l
+            .last_error
+            .clone()
+            .unwrap_or_else(|| "waiting for a profile".into());
         out.insert(3, field("Waiting", reason, p.warning, p));
     } else if let Some(e) = &l.last_error {
         out.push(field("Last Error", e.clone(), p.error, p));
     }
-    out.push(Line::raw(""));
+    out.push(field("", "", t, p));
     out.push(field("Run snapshot", run_snapshot(state), t, p));
-    out.push(Line::styled(
-        "S stop  K kill  r resume  D delete  : message  ! interrupt  2 logs  3 runs",
+    let mut lines = wrap_fields(out, width);
+    lines.push(Line::styled(
+        fmt::fit(
+            "S stop  K kill  r resume  D delete  : message  ! interrupt  2 logs",
+            width,
+        ),
         p.muted,
     ));
-    out
+    lines
 }
 
 fn outcome_style(row: &LoopRow, p: &Palette) -> Style {
@@ -202,6 +286,25 @@ fn outcome_style(row: &LoopRow, p: &Palette) -> Style {
     }
 }
 
+/// Greedy word wrap to `room` columns; words longer than a line are cut.
+fn word_wrap(text: &str, room: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let current = lines.last().map_or(0, |l| l.chars().count());
+        let len = word.chars().count();
+        if current > 0 && current + 1 + len > room {
+            lines.push(String::new());
+        }
+        if let Some(last) = lines.last_mut() {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(&fmt::fit(word, room));
+        }
+    }
+    lines
+}
+
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
     let title = match state.selected_row() {
         Some(row) => format!(" Overview: {} ", row.display_id()),
@@ -210,12 +313,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
     let block = Block::bordered()
         .border_style(p.border)
         .title(Span::styled(title, p.accent));
+    let width = block.inner(area).width as usize;
     let body = match state.selected_row() {
-        Some(row) => lines(state, row, p),
+        Some(row) => lines(state, row, p, width),
         None => vec![Line::styled("No loop selected.", p.muted)],
     };
-    frame.render_widget(
-        Paragraph::new(body).block(block).wrap(Wrap { trim: false }),
-        area,
-    );
+    frame.render_widget(Paragraph::new(body).block(block), area);
 }
