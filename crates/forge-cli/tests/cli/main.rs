@@ -21,4 +21,5 @@ mod fmail_compat;
 mod fmail_concurrency;
 mod runtime_process;
 mod smart_stop;
+mod tui_tmux;
 mod usage_failover;
