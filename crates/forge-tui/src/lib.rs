@@ -10,6 +10,7 @@
 pub mod action;
 pub mod data;
 pub mod draw;
+pub mod headless;
 mod keys;
 pub mod layers;
 pub mod logview;

@@ -42,6 +42,13 @@ pub enum TuiError {
     NotATerminal,
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
+    #[error("drawing failed: {0}")]
+    Draw(String),
+}
+
+/// A backend error as a [`TuiError`].
+pub(crate) fn draw_error(e: impl std::fmt::Display) -> TuiError {
+    TuiError::Draw(e.to_string())
 }
 
 /// Everything the event loop reacts to.
@@ -118,10 +125,7 @@ pub fn event_loop<B: Backend>(
     wants_tx: &Sender<Wants>,
     jobs_tx: &Sender<Job>,
     mut on_frame: impl FnMut(Instant),
-) -> Result<(), TuiError>
-where
-    B::Error: Into<std::io::Error>,
-{
+) -> Result<(), TuiError> {
     let mut last_wants = wants(state);
     let _ = wants_tx.send(last_wants.clone());
     let mut next_tick = Instant::now() + Duration::from_secs(1);
@@ -131,7 +135,7 @@ where
             update(state, Action::Tick(Timestamp::now()));
             terminal
                 .draw(|f| crate::draw::draw(state, f))
-                .map_err(Into::into)?;
+                .map_err(draw_error)?;
             on_frame(arrived);
             let w = wants(state);
             if w != last_wants {
@@ -158,7 +162,7 @@ where
                 Event::Action(action) => action,
             };
             if let Action::Resize(_, _) = action {
-                terminal.autoresize().map_err(Into::into)?;
+                terminal.autoresize().map_err(draw_error)?;
             }
             match update(state, action) {
                 Command::Quit => return Ok(()),

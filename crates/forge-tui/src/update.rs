@@ -121,8 +121,12 @@ fn apply_data(state: &mut State, event: DataEvent) {
         }
         DataEvent::Detail(detail) => apply_detail(state, detail),
         DataEvent::Log(window) => {
-            let selected_path = state.selected_row().map(|r| r.lp.id.clone());
-            if selected_path.is_some() {
+            // A window read for a loop that is no longer selected (or for the live source after
+            // switching away from it) is dropped; the loader sends the right one next.
+            let for_selection = state
+                .selected_row()
+                .is_some_and(|r| r.lp.log_path.as_deref().is_none_or(|p| p == window.key));
+            if for_selection && state.log_source == crate::state::LogSource::Live {
                 state.log.set_window(window);
             }
         }

@@ -114,6 +114,94 @@ fn start_dashboard<'a>(env: &'a TestEnv, forge: &Path) -> Tmux<'a> {
     tmux
 }
 
+/// Tabs, a pin and the filter with its status selector.
+fn navigate(tmux: &Tmux<'_>) {
+    for (key, tab) in [
+        ("2", "tab:Logs"),
+        ("3", "tab:Runs"),
+        ("4", "tab:Multi Logs"),
+        ("5", "tab:Mail"),
+        ("1", "tab:Overview"),
+    ] {
+        tmux.keys(&[key]);
+        tmux.wait_screen(tab, |s| s.contains(tab));
+    }
+    // Pin the selected loop (the first one, "watched").
+    tmux.keys(&["Space"]);
+    tmux.wait_screen("the pin marker", |s| {
+        s.lines()
+            .any(|l| l.contains("> P") && l.contains("watched"))
+    });
+    // Filter to "other", then clear the filter.
+    tmux.keys(&["/"]);
+    tmux.type_text("other");
+    tmux.wait_screen("the filtered list", |s| {
+        s.contains("1 of 2 shown") && !s.lines().any(|l| l.contains("│>") && l.contains("watched"))
+    });
+    tmux.keys(&["BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "Escape"]);
+    tmux.wait_screen("the whole list again", |s| {
+        s.contains("mode:Main") && !s.contains("shown")
+    });
+    tmux.keys(&["k", "k"]);
+}
+
+/// `:` queues a message that reaches the loop's next prompt; `S` `y` stops the loop.
+fn message_and_stop(env: &TestEnv, tmux: &Tmux<'_>) {
+    tmux.keys(&[":"]);
+    tmux.wait_screen("the message prompt", |s| {
+        s.contains("Message for next prompt of")
+    });
+    tmux.type_text("tui-marker-7f3a");
+    tmux.keys(&["Enter"]);
+    tmux.wait_screen("the message result", |s| {
+        s.contains("Queued message for the next prompt of loop \"watched\"")
+    });
+    let log = env.log_path("watched");
+    assert!(
+        wait_until(WAIT, || std::fs::read_to_string(&log)
+            .is_ok_and(|t| t.contains("tui-marker-7f3a"))),
+        "the next prompt of loop watched (echoed into {}) never contained the message",
+        log.display()
+    );
+    tmux.keys(&["S"]);
+    tmux.wait_screen("the stop confirmation", |s| {
+        s.contains("after current iteration? [y/N]")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_screen("the stop result", |s| {
+        s.contains("Stop queued for loop \"watched\"")
+    });
+    assert!(
+        wait_until(WAIT, || loop_row(env, "watched")["state"] == "stopped"),
+        "loop watched did not stop: {}",
+        loop_row(env, "watched")
+    );
+    tmux.wait_screen("the stopped state on screen", |s| {
+        s.lines()
+            .any(|l| l.contains("STOPPED") && l.contains("watched"))
+    });
+}
+
+/// Too small, big enough again, then `q` leaves the terminal in normal mode.
+fn resize_and_quit(tmux: &Tmux<'_>) {
+    tmux.run(&["resize-window", "-t", "dash", "-x", "40", "-y", "12"]);
+    tmux.wait_screen("the too-small message", |s| {
+        s.contains("terminal too small (need 80x22)")
+    });
+    tmux.run(&["resize-window", "-t", "dash", "-x", "120", "-y", "32"]);
+    tmux.wait_screen("the dashboard after resizing", |s| {
+        s.contains("tab:Overview")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_screen("the dashboard to exit", |s| s.contains("forge exited 0"));
+    let alternate = tmux.run(&["display-message", "-p", "-t", "dash", "#{alternate_on}"]);
+    assert_eq!(
+        alternate.trim(),
+        "0",
+        "the pane is still on the alternate screen"
+    );
+}
+
 #[test]
 fn the_dashboard_drives_live_loops_in_a_real_terminal() {
     let mut env = env();
@@ -140,92 +228,8 @@ fn the_dashboard_drives_live_loops_in_a_real_terminal() {
     tmux.wait_screen("the loop list", |s| {
         s.contains("loops:2") && s.contains("watched") && s.contains("other")
     });
-
-    for (key, tab) in [
-        ("2", "tab:Logs"),
-        ("3", "tab:Runs"),
-        ("4", "tab:Multi Logs"),
-        ("5", "tab:Mail"),
-        ("1", "tab:Overview"),
-    ] {
-        tmux.keys(&[key]);
-        tmux.wait_screen(tab, |s| s.contains(tab));
-    }
-
-    // Pin the selected loop (the first one, "watched").
-    tmux.keys(&["Space"]);
-    tmux.wait_screen("the pin marker", |s| {
-        s.lines()
-            .any(|l| l.contains("> P") && l.contains("watched"))
-    });
-
-    // Filter to "other", then clear the filter.
-    tmux.keys(&["/"]);
-    tmux.type_text("other");
-    tmux.wait_screen("the filtered list", |s| {
-        s.contains("1 of 2 shown") && !s.lines().any(|l| l.contains("│>") && l.contains("watched"))
-    });
-    tmux.keys(&["BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "Escape"]);
-    tmux.wait_screen("the whole list again", |s| {
-        s.contains("mode:Main") && !s.contains("shown")
-    });
-    tmux.keys(&["k", "k"]);
-
-    // `:` queues a message for the next prompt of the selected loop.
-    tmux.keys(&[":"]);
-    tmux.wait_screen("the message prompt", |s| {
-        s.contains("Message for next prompt of")
-    });
-    tmux.type_text("tui-marker-7f3a");
-    tmux.keys(&["Enter"]);
-    tmux.wait_screen("the message result", |s| {
-        s.contains("Queued message for the next prompt of loop \"watched\"")
-    });
-    let log = env.log_path("watched");
-    assert!(
-        wait_until(WAIT, || std::fs::read_to_string(&log)
-            .is_ok_and(|t| t.contains("tui-marker-7f3a"))),
-        "the next prompt of loop watched (echoed into {}) never contained the message",
-        log.display()
-    );
-
-    // S y stops the loop; the store shows it stopped.
-    tmux.keys(&["S"]);
-    tmux.wait_screen("the stop confirmation", |s| {
-        s.contains("after current iteration? [y/N]")
-    });
-    tmux.keys(&["y"]);
-    tmux.wait_screen("the stop result", |s| {
-        s.contains("Stop queued for loop \"watched\"")
-    });
-    assert!(
-        wait_until(WAIT, || loop_row(&env, "watched")["state"] == "stopped"),
-        "loop watched did not stop: {}",
-        loop_row(&env, "watched")
-    );
-    tmux.wait_screen("the stopped state on screen", |s| {
-        s.lines()
-            .any(|l| l.contains("STOPPED") && l.contains("watched"))
-    });
-
-    // Too small, then big enough again.
-    tmux.run(&["resize-window", "-t", "dash", "-x", "40", "-y", "12"]);
-    tmux.wait_screen("the too-small message", |s| {
-        s.contains("terminal too small (need 80x22)")
-    });
-    tmux.run(&["resize-window", "-t", "dash", "-x", "120", "-y", "32"]);
-    tmux.wait_screen("the dashboard after resizing", |s| {
-        s.contains("tab:Overview")
-    });
-
-    // q quits and leaves the terminal in normal mode.
-    tmux.keys(&["q"]);
-    tmux.wait_screen("the dashboard to exit", |s| s.contains("forge exited 0"));
-    let alternate = tmux.run(&["display-message", "-p", "-t", "dash", "#{alternate_on}"]);
-    assert_eq!(
-        alternate.trim(),
-        "0",
-        "the pane is still on the alternate screen"
-    );
+    navigate(&tmux);
+    message_and_stop(&env, &tmux);
+    resize_and_quit(&tmux);
     ok(&env, &["kill", "--all"]);
 }

@@ -24,6 +24,15 @@ pub fn limit(secs: i64) -> String {
     }
 }
 
+/// A count limit: `0` shows as `-`.
+pub fn count_limit(n: i64) -> String {
+    if n <= 0 {
+        "-".to_string()
+    } else {
+        n.to_string()
+    }
+}
+
 pub fn parse(ts: &str) -> Option<Timestamp> {
     ts.parse().ok()
 }

@@ -39,7 +39,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, p: &Palette) {
     ));
     frame.render_widget(
         Paragraph::new(Line::styled(
-            fmt::fit(&format!("topics: {topics}"), area.width as usize - 2),
+            fmt::fit(
+                &format!("topics: {topics}"),
+                (area.width as usize).saturating_sub(2),
+            ),
             p.text,
         ))
         .block(block),

@@ -17,18 +17,13 @@ use crate::theme::Palette;
 const LABEL: usize = 15;
 
 /// A labelled value; `wrap_fields` later breaks long values under their label.
-fn field(
-    label: &str,
-    value: impl Into<String>,
-    style: Style,
-    p: &Palette,
-) -> (String, String, Style, Style) {
+fn field(label: &str, value: impl Into<String>, style: Style, p: &Palette) -> Field {
     (label.to_string(), value.into(), style, p.muted)
 }
 
 /// Lays fields out as `label value`, wrapping values to `width` with continuation lines indented
 /// under the value.
-fn wrap_fields(fields: Vec<(String, String, Style, Style)>, width: usize) -> Vec<Line<'static>> {
+fn wrap_fields(fields: Vec<Field>, width: usize) -> Vec<Line<'static>> {
     let room = width.saturating_sub(LABEL).max(10);
     let mut out = Vec::new();
     for (label, value, style, label_style) in fields {
@@ -145,17 +140,61 @@ fn run_snapshot(state: &State) -> String {
     text
 }
 
-fn lines(state: &State, row: &LoopRow, p: &Palette, width: usize) -> Vec<Line<'static>> {
+type Field = (String, String, Style, Style);
+
+/// Who the loop is and what it runs on.
+fn identity(state: &State, row: &LoopRow, p: &Palette) -> Vec<Field> {
     let l = &row.lp;
-    let now = state.now;
+    let t = p.text;
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let profile = row
         .profile
         .as_deref()
         .and_then(|name| state.data.profiles.iter().find(|p| p.name == name));
     let harness_auth = match profile {
         Some(pr) => format!("{}/{}", pr.harness, pr.auth_kind.as_deref().unwrap_or("-")),
-        None => row.harness.clone().unwrap_or_else(|| "-".into()),
+        None => dash(&row.harness),
     };
+    let iterations = if l.max_iterations > 0 {
+        format!("{} of {}", l.iteration_count(), l.max_iterations)
+    } else {
+        format!("{} (no limit)", l.iteration_count())
+    };
+    let mut out = vec![
+        field(
+            "ID",
+            format!("{}  ({})", row.display_id(), l.id),
+            p.accent,
+            p,
+        ),
+        field("Name", l.name.clone(), t, p),
+        field("Status", status_value(state, row), p.state(l.state), p),
+        field(
+            "Runs",
+            format!("{}  iteration {iterations}", row.runs),
+            t,
+            p,
+        ),
+        field("Dir", l.repo_path.clone(), t, p),
+        field("Pool", dash(&row.pool), t, p),
+        field("Profile", dash(&row.profile), t, p),
+        field("Harness/Auth", harness_auth, t, p),
+    ];
+    if l.state == LoopState::Waiting {
+        let reason = l
+            .last_error
+            .clone()
+            .unwrap_or_else(|| "waiting for a profile".into());
+        out.insert(3, field("Waiting", reason, p.warning, p));
+    }
+    out
+}
+
+/// What the last run did, what is queued, the limits, the spend and the cooldowns.
+fn activity(state: &State, row: &LoopRow, p: &Palette) -> Vec<Field> {
+    let l = &row.lp;
+    let now = state.now;
+    let t = p.text;
     let last_run = match &l.last_run_at {
         Some(at) => format!(
             "{} (exit {})",
@@ -163,11 +202,6 @@ fn lines(state: &State, row: &LoopRow, p: &Palette, width: usize) -> Vec<Line<'s
             l.last_exit_code.map_or("-".into(), |c| c.to_string())
         ),
         None => "never".into(),
-    };
-    let iterations = if l.max_iterations > 0 {
-        format!("{} of {}", l.iteration_count(), l.max_iterations)
-    } else {
-        format!("{} (no limit)", l.iteration_count())
     };
     let runtime = match l.started_at() {
         Some(started) => format!(
@@ -198,75 +232,36 @@ fn lines(state: &State, row: &LoopRow, p: &Palette, width: usize) -> Vec<Line<'s
     } else {
         format!("{}  next: {queue}", row.queue_depth)
     };
-    let t = p.text;
+    let interval = if l.interval_seconds == 0 {
+        "0s (none)".to_string()
+    } else {
+        fmt::duration(l.interval_seconds)
+    };
+    let outcome = row.last_outcome.clone().unwrap_or_else(|| "-".into());
     let mut out = vec![
-        field(
-            "ID",
-            format!("{}  ({})", row.display_id(), l.id),
-            p.accent,
-            p,
-        ),
-        field("Name", l.name.clone(), t, p),
-        field("Status", status_value(state, row), p.state(l.state), p),
-        field(
-            "Runs",
-            format!("{}  iteration {iterations}", row.runs),
-            t,
-            p,
-        ),
-        field("Dir", l.repo_path.clone(), t, p),
-        field("Pool", row.pool.clone().unwrap_or_else(|| "-".into()), t, p),
-        field(
-            "Profile",
-            row.profile.clone().unwrap_or_else(|| "-".into()),
-            t,
-            p,
-        ),
-        field("Harness/Auth", harness_auth, t, p),
         field("Last Run", last_run, t, p),
-        field(
-            "Last Outcome",
-            row.last_outcome.clone().unwrap_or_else(|| "-".into()),
-            outcome_style(row, p),
-            p,
-        ),
+        field("Last Outcome", outcome, outcome_style(row, p), p),
         field("Queue Depth", queue, t, p),
-        field(
-            "Interval",
-            if l.interval_seconds == 0 {
-                "0s (none)".to_string()
-            } else {
-                fmt::duration(l.interval_seconds)
-            },
-            t,
-            p,
-        ),
+        field("Interval", interval, t, p),
         field("Max Runtime", runtime, t, p),
-        field(
-            "Max Iterations",
-            if l.max_iterations > 0 {
-                l.max_iterations.to_string()
-            } else {
-                "-".into()
-            },
-            t,
-            p,
-        ),
+        field("Max Iterations", fmt::count_limit(l.max_iterations), t, p),
         field("Usage", usage, t, p),
         field("Cooldowns", cooldowns(state, row), p.warning, p),
     ];
-    if l.state == LoopState::Waiting {
-        let reason = l
-            .last_error
-            .clone()
-            .unwrap_or_else(|| "waiting for a profile".into());
-        out.insert(3, field("Waiting", reason, p.warning, p));
-    } else if let Some(e) = &l.last_error {
+    if l.state != LoopState::Waiting
+        && let Some(e) = &l.last_error
+    {
         out.push(field("Last Error", e.clone(), p.error, p));
     }
-    out.push(field("", "", t, p));
-    out.push(field("Run snapshot", run_snapshot(state), t, p));
-    let mut lines = wrap_fields(out, width);
+    out
+}
+
+fn lines(state: &State, row: &LoopRow, p: &Palette, width: usize) -> Vec<Line<'static>> {
+    let mut fields = identity(state, row, p);
+    fields.extend(activity(state, row, p));
+    fields.push(field("", "", p.text, p));
+    fields.push(field("Run snapshot", run_snapshot(state), p.text, p));
+    let mut lines = wrap_fields(fields, width);
     lines.push(Line::styled(
         fmt::fit(
             "S stop  K kill  r resume  D delete  : message  ! interrupt  2 logs",
