@@ -65,6 +65,9 @@ pub struct Snapshot {
     pub loops: Vec<LoopRow>,
     pub profiles: Vec<Profile>,
     pub pools: Vec<PoolInfo>,
+    /// Set while usage totals are still being summed (the first load of a big store shows the
+    /// list first); cells then say `…` instead of claiming no usage.
+    pub usage_pending: bool,
 }
 
 impl Snapshot {

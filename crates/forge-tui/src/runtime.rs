@@ -237,10 +237,12 @@ pub fn spawn_loader(
                     )));
                 }
             }
-            for event in loader.poll(&current) {
-                if tx.send(Event::Action(Action::Data(event))).is_err() {
-                    return;
-                }
+            let mut gone = false;
+            loader.poll_into(&current, &mut |event| {
+                gone |= tx.send(Event::Action(Action::Data(event))).is_err();
+            });
+            if gone {
+                return;
             }
         }
     });

@@ -87,6 +87,7 @@ pub struct Loader {
     log: Option<Tail>,
     cells: HashMap<String, Tail>,
     mail: mailbox::MailPoller,
+    usage: snapshot::UsageCache,
 }
 
 impl Loader {
@@ -101,38 +102,45 @@ impl Loader {
             log: None,
             cells: HashMap::new(),
             mail: mailbox::MailPoller::default(),
+            usage: snapshot::UsageCache::default(),
         }
     }
 
     /// One poll: returns what changed since the last one.
     pub fn poll(&mut self, wants: &Wants) -> Vec<DataEvent> {
         let mut events = Vec::new();
+        self.poll_into(wants, &mut |e| events.push(e));
+        events
+    }
+
+    /// One poll, handing each change to `sink` as soon as it is read (the loop list shows
+    /// before the logs are read).
+    pub fn poll_into(&mut self, wants: &Wants, sink: &mut dyn FnMut(DataEvent)) {
         let selection_changed = wants.selected != self.last.selected;
-        match self.poll_store(wants, selection_changed) {
-            Ok(mut store_events) => events.append(&mut store_events),
+        match self.poll_store(wants, selection_changed, sink) {
+            Ok(()) => {}
             Err(e) => {
                 self.store = None;
                 self.stamp = None;
-                events.push(DataEvent::Error(format!(
+                sink(DataEvent::Error(format!(
                     "cannot read the store {}: {e}",
                     self.cfg.db_path.display()
                 )));
             }
         }
         if let Some(event) = self.poll_log(wants) {
-            events.push(event);
+            sink(event);
         }
         if let Some(event) = self.poll_cells(wants) {
-            events.push(event);
+            sink(event);
         }
         let repo = self
             .row(wants.selected.as_deref())
             .map(|r| r.lp.repo_path.clone());
         if let Some(event) = self.mail.poll(wants.mail, repo.as_deref()) {
-            events.push(event);
+            sink(event);
         }
         self.last = wants.clone();
-        events
     }
 
     fn row(&self, id: Option<&str>) -> Option<&LoopRow> {
@@ -144,12 +152,13 @@ impl Loader {
         &mut self,
         wants: &Wants,
         selection_changed: bool,
-    ) -> forge_store::Result<Vec<DataEvent>> {
+        sink: &mut dyn FnMut(DataEvent),
+    ) -> forge_store::Result<()> {
         if self.store.is_none() {
             self.store = Some(Store::open(&self.cfg.db_path, self.cfg.busy_timeout_ms)?);
         }
         let Some(store) = &self.store else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let now = ChangeStamp::of(&self.cfg.db_path);
         let unchanged = self
@@ -159,20 +168,24 @@ impl Loader {
         let too_soon = self
             .loaded_at
             .is_some_and(|at| at.elapsed() < self.cfg.refresh_interval);
-        let mut events = Vec::new();
         let reload = self.stamp.is_none() || (!unchanged && !too_soon);
         if reload {
             self.stamp = Some(now);
             self.loaded_at = Some(Instant::now());
             self.snapshot = snapshot::load_snapshot(store)?;
-            events.push(DataEvent::Snapshot(self.snapshot.clone()));
+            if self.usage.is_empty() {
+                // First load: the list now, the (slow on a big store) usage sums right after.
+                sink(DataEvent::Snapshot(self.snapshot.clone()));
+            }
+            self.usage.fill(store, &mut self.snapshot)?;
+            sink(DataEvent::Snapshot(self.snapshot.clone()));
         }
         if (reload || selection_changed)
             && let Some(id) = &wants.selected
         {
-            events.push(DataEvent::Detail(snapshot::load_detail(store, id)?));
+            sink(DataEvent::Detail(snapshot::load_detail(store, id)?));
         }
-        Ok(events)
+        Ok(())
     }
 
     fn render_info(&self, row: &LoopRow) -> RenderInfo {

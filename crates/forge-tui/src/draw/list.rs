@@ -105,7 +105,12 @@ fn row_line(state: &State, row: &LoopRow, c: &Columns, p: &Palette) -> Line<'sta
         spans.push(cell(&hp, c.harness, base));
     }
     if c.usage > 0 {
-        spans.push(cell(&fmt::usage_cell(row.usage.as_ref()), c.usage, base));
+        let usage = if state.data.usage_pending {
+            "…".to_string()
+        } else {
+            fmt::usage_cell(row.usage.as_ref())
+        };
+        spans.push(cell(&usage, c.usage, base));
     }
     if c.repo > 0 {
         spans.push(cell(row.repo_name(), c.repo, p.muted.patch(base)));
