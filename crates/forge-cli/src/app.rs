@@ -70,8 +70,10 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
         };
         return finish(&printer, result);
     }
-    let Some(command) = cli.command else {
-        return ExitCode::from(2);
+    let Some(command) = cli.command.or_else(bare_forge_command) else {
+        // Bare `forge` without a terminal prints the help, as it always did.
+        let _ = <Cli as clap::CommandFactory>::command().print_help();
+        return ExitCode::SUCCESS;
     };
     let result = prepare(&cli.global, &command, printer.clone()).and_then(|ctx| {
         crate::logging::init(&cli.global, &ctx.settings)?;
@@ -82,6 +84,12 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
         tracing::debug!(kind = e.kind.code(), source = ?e.source, "command failed: {}", e.message);
     }
     finish(&printer, result)
+}
+
+/// Bare `forge` on a terminal opens the dashboard.
+fn bare_forge_command() -> Option<Command> {
+    (std::io::stdin().is_terminal() && std::io::stdout().is_terminal())
+        .then_some(Command::Tui(commands::tui::TuiArgs {}))
 }
 
 fn finish(printer: &Printer, result: Result<(), CliError>) -> ExitCode {

@@ -9,7 +9,7 @@ use crate::commands::{
     clean, completion, config, doctor, init, kill, logs, loop_cmd, msg, pool, profile, ps, queue,
     resume, rm, run, scale, status, stop, up, usage,
 };
-use crate::commands::{mem, prompt, seq, template, work};
+use crate::commands::{mem, prompt, seq, template, tui, work};
 
 /// Flags every command accepts, at any position.
 #[derive(Debug, Clone, Default, Args)]
@@ -55,7 +55,6 @@ pub(crate) struct GlobalArgs {
     name = "forge",
     about = "Run AI coding agents (harnesses) in loops, per repository",
     disable_version_flag = true,
-    arg_required_else_help = true,
     max_term_width = 100
 )]
 pub(crate) struct Cli {
@@ -129,4 +128,7 @@ pub(crate) enum Command {
     /// Manage message sequences (for `forge msg --seq`)
     #[command(visible_alias = "sequence")]
     Seq(seq::SeqArgs),
+    /// Live dashboard of every loop (also `forge` alone on a terminal)
+    #[command(visible_alias = "ui")]
+    Tui(tui::TuiArgs),
 }

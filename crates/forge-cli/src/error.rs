@@ -94,7 +94,6 @@ impl CliError {
     }
 
     /// The command cannot run here (`ERR_PREFLIGHT`).
-    #[allow(dead_code)] // the dashboard launcher's "needs a terminal"
     pub(crate) fn preflight(message: impl Into<String>) -> Self {
         Self::with_kind(ErrorKind::Preflight, message)
     }

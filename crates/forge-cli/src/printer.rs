@@ -62,6 +62,11 @@ impl Printer {
         self.quiet
     }
 
+    /// Whether colour is on (human output to a terminal, no `--no-color`/`NO_COLOR`).
+    pub(crate) fn color(&self) -> bool {
+        self.color
+    }
+
     /// Writes text as is to stdout.
     pub(crate) fn raw(&self, text: &str) -> Result<(), CliError> {
         write_stdout(text.as_bytes())

@@ -20,6 +20,7 @@ mod profiles;
 mod queue;
 mod rows;
 mod runs;
+mod runs_view;
 mod stamp;
 mod unusable;
 
@@ -35,6 +36,7 @@ pub use loops::{LoopFilter, LoopUpdate};
 pub use pools::PoolMemberView;
 pub use queue::MoveTarget;
 pub use runs::{RunFinish, RunUsage, UsageGroup, UsageRow, UsageTotals};
+pub use runs_view::RunRecord;
 pub use stamp::{ChangeStamp, ReadGate, SETTLE};
 
 /// Result type of store operations.

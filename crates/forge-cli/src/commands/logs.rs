@@ -53,14 +53,14 @@ struct Target {
     loop_id: String,
     path: PathBuf,
     /// The human renderer (None with --raw or in JSON modes).
-    renderer: Option<std::cell::RefCell<super::log_render::LogRenderer>>,
+    renderer: Option<std::cell::RefCell<forge_harness::render::LogRenderer>>,
 }
 
 /// The harness of each profile by name, and of the loop's latest run.
 fn renderer_for(
     store: &forge_store::Store,
     loop_id: &str,
-) -> Result<super::log_render::LogRenderer, CliError> {
+) -> Result<forge_harness::render::LogRenderer, CliError> {
     let profiles = store.list_profiles()?;
     let latest = store
         .list_runs(loop_id, 1)?
@@ -74,7 +74,7 @@ fn renderer_for(
                 .map(|p| p.harness.clone())
         });
     let harness_of = profiles.into_iter().map(|p| (p.name, p.harness)).collect();
-    Ok(super::log_render::LogRenderer::new(
+    Ok(forge_harness::render::LogRenderer::new(
         harness_of,
         latest.as_deref(),
     ))

@@ -7,7 +7,6 @@ pub(crate) mod doctor;
 mod guard_flags;
 pub(crate) mod init;
 pub(crate) mod kill;
-mod log_render;
 pub(crate) mod logs;
 pub(crate) mod loop_cmd;
 mod loop_spec;
@@ -28,6 +27,7 @@ pub(crate) mod status;
 pub(crate) mod stop;
 mod stop_flags;
 pub(crate) mod template;
+pub(crate) mod tui;
 pub(crate) mod up;
 pub(crate) mod usage;
 pub(crate) mod work;
@@ -65,5 +65,6 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Prompt(a) => prompt::run(ctx, a),
         Command::Template(a) => template::run(ctx, a),
         Command::Seq(a) => seq::run(ctx, a),
+        Command::Tui(a) => tui::run(ctx, a),
     }
 }

@@ -41,6 +41,16 @@ pub(crate) struct MsgArgs {
     selectors: SelectorArgs,
 }
 
+/// The queue item of a message: appended to the next prompt, or with `--now` an interrupt that
+/// restarts the run with it. Shared with the dashboard's `:` and `!`.
+pub(crate) fn message_payload(text: String, now: bool) -> Payload {
+    if now {
+        Payload::Steer { message: text }
+    } else {
+        Payload::Message { text }
+    }
+}
+
 /// Runs `forge msg`.
 pub(crate) fn run(ctx: &Ctx, args: MsgArgs) -> Result<(), CliError> {
     let with_selector = args.selectors.any();
@@ -68,11 +78,7 @@ pub(crate) fn run(ctx: &Ctx, args: MsgArgs) -> Result<(), CliError> {
     let message = if args.template.is_some() {
         None
     } else if !text.trim().is_empty() {
-        Some(if args.now {
-            Payload::Steer { message: text }
-        } else {
-            Payload::Message { text }
-        })
+        Some(message_payload(text, args.now))
     } else if args.now {
         Some(Payload::Steer {
             message: "Operator interrupt".into(),
@@ -108,11 +114,7 @@ pub(crate) fn run(ctx: &Ctx, args: MsgArgs) -> Result<(), CliError> {
         match &args.template {
             Some(name) => {
                 let text = template_message(repo, config_dir, name, &vars)?;
-                payloads.push(if args.now {
-                    Payload::Steer { message: text }
-                } else {
-                    Payload::Message { text }
-                });
+                payloads.push(message_payload(text, args.now));
             }
             None => payloads.extend(message.clone()),
         }

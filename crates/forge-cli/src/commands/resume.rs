@@ -25,10 +25,24 @@ pub(crate) struct ResumeArgs {
 pub(crate) fn run(ctx: &Ctx, args: ResumeArgs) -> Result<(), CliError> {
     check_spawn_owner(ctx, args.spawn_owner.as_deref())?;
     let mut store = ctx.open_store()?;
-    let paths = ctx.runner_paths();
     let l = resolve_loop(&store, &args.reference)?;
+    let l = resume_loop(ctx, &mut store, l)?;
+    ctx.printer.result(
+        &json!({ "resumed": true, "loop_id": l.id, "name": l.name }),
+        &format!("Loop \"{}\" resumed ({})", l.name, l.short_id),
+    )
+}
+
+/// Resumes one loop: reconciles it, refuses unless it is stopped or errored, drops stale
+/// stop/kill items and starts a runner. Shared with the dashboard.
+pub(crate) fn resume_loop(
+    ctx: &Ctx,
+    store: &mut forge_store::Store,
+    l: forge_core::model::Loop,
+) -> Result<forge_core::model::Loop, CliError> {
+    let paths = ctx.runner_paths();
     let mut one = vec![l];
-    control::reconcile(&mut store, &paths, &mut one)?;
+    control::reconcile(store, &paths, &mut one)?;
     let l = one.remove(0);
     if !matches!(l.state, LoopState::Stopped | LoopState::Error) {
         return Err(CliError::invalid(format!(
@@ -37,10 +51,6 @@ pub(crate) fn run(ctx: &Ctx, args: ResumeArgs) -> Result<(), CliError> {
         ))
         .hint(format!("Stop it first with `forge stop {}`.", l.short_id)));
     }
-    control::prepare_resume(&mut store, &l)?;
-    let l = start_runner(ctx, &mut store, &l)?;
-    ctx.printer.result(
-        &json!({ "resumed": true, "loop_id": l.id, "name": l.name }),
-        &format!("Loop \"{}\" resumed ({})", l.name, l.short_id),
-    )
+    control::prepare_resume(store, &l)?;
+    start_runner(ctx, store, &l)
 }

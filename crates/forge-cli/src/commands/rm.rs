@@ -53,24 +53,8 @@ pub(crate) fn run(ctx: &Ctx, args: RmArgs) -> Result<(), CliError> {
         return Err(CliError::invalid("selector-based removal requires --force"));
     }
     let mut store = ctx.open_store()?;
-    let paths = ctx.runner_paths();
-    let mut loops = select_loops(ctx, &store, &args.selectors, reference)?;
-    control::reconcile(&mut store, &paths, &mut loops)?;
-    if !args.force
-        && let Some(l) = loops
-            .iter()
-            .find(|l| l.state.is_active() || runner_alive(&paths, &l.id))
-    {
-        return Err(CliError::invalid(format!(
-            "loop \"{}\" is {}; use --force to remove anyway",
-            l.name, l.state
-        ))
-        .hint(format!(
-            "Stop it first with `forge stop {}`, or pass --force.",
-            l.short_id
-        )));
-    }
-    remove_loops(ctx, &mut store, &loops)?;
+    let loops = select_loops(ctx, &store, &args.selectors, reference)?;
+    let loops = delete_loops(ctx, &mut store, loops, args.force)?;
     if let [l] = loops.as_slice()
         && reference.is_some()
     {
@@ -89,4 +73,32 @@ pub(crate) fn run(ctx: &Ctx, args: RmArgs) -> Result<(), CliError> {
         doc["name"] = json!(only.name);
     }
     ctx.printer.result(&doc, &format!("Removed {n} loop(s)"))
+}
+
+/// Reconciles the loops, refuses live ones unless `force`, then removes them (after the
+/// confirmation, when one may be asked). Returns the removed loops. Shared with the dashboard.
+pub(crate) fn delete_loops(
+    ctx: &Ctx,
+    store: &mut forge_store::Store,
+    mut loops: Vec<Loop>,
+    force: bool,
+) -> Result<Vec<Loop>, CliError> {
+    let paths = ctx.runner_paths();
+    control::reconcile(store, &paths, &mut loops)?;
+    if !force
+        && let Some(l) = loops
+            .iter()
+            .find(|l| l.state.is_active() || runner_alive(&paths, &l.id))
+    {
+        return Err(CliError::invalid(format!(
+            "loop \"{}\" is {}; use --force to remove anyway",
+            l.name, l.state
+        ))
+        .hint(format!(
+            "Stop it first with `forge stop {}`, or pass --force.",
+            l.short_id
+        )));
+    }
+    remove_loops(ctx, store, &loops)?;
+    Ok(loops)
 }

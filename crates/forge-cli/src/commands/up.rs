@@ -2,7 +2,10 @@
 
 use clap::Args;
 
-use super::loop_spec::{CreateArgs, create_loop, generated_name, plan, start_runner};
+use forge_core::model::Loop;
+use forge_store::Store;
+
+use super::loop_spec::{CreateArgs, LoopPlan, create_loop, generated_name, plan, start_runner};
 use crate::context::Ctx;
 use crate::error::CliError;
 
@@ -22,36 +25,47 @@ pub(crate) struct UpArgs {
     create: CreateArgs,
 }
 
-/// Runs `forge up`.
-pub(crate) fn run(ctx: &Ctx, args: UpArgs) -> Result<(), CliError> {
-    if args.count < 1 {
+/// What `forge up` creates: how many loops, how they are named, and their shape.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UpSpec {
+    pub(crate) count: i64,
+    pub(crate) name: Option<String>,
+    pub(crate) name_prefix: Option<String>,
+    pub(crate) create: CreateArgs,
+}
+
+/// Validates a spec as `forge up` does and returns the names it would create; creates nothing.
+pub(crate) fn check(
+    ctx: &Ctx,
+    store: &Store,
+    spec: &UpSpec,
+) -> Result<(LoopPlan, Vec<String>), CliError> {
+    if spec.count < 1 {
         return Err(CliError::invalid(format!(
             "--count must be at least 1 (got {})",
-            args.count
+            spec.count
         )));
     }
-    if args.name.is_some() && args.count != 1 {
+    if spec.name.is_some() && spec.count != 1 {
         return Err(CliError::invalid("--name requires --count=1"));
     }
-    if args.name.is_some() && args.name_prefix.is_some() {
+    if spec.name.is_some() && spec.name_prefix.is_some() {
         return Err(CliError::invalid(
             "use either --name or --name-prefix, not both",
         ));
     }
-    let mut store = ctx.open_store()?;
-    let plan = plan(ctx, &store, &args.create)?;
-    ctx.note_repo_root();
+    let plan = plan(ctx, store, &spec.create)?;
     let mut names: Vec<String> = Vec::new();
-    match (&args.name, &args.name_prefix) {
+    match (&spec.name, &spec.name_prefix) {
         (Some(name), _) => {
             names.push(name.trim().to_string());
         }
         (None, Some(prefix)) => {
-            names.extend((1..=args.count).map(|i| format!("{}-{i}", prefix.trim())))
+            names.extend((1..=spec.count).map(|i| format!("{}-{i}", prefix.trim())))
         }
         (None, None) => {
-            for _ in 0..args.count {
-                let name = generated_name(&store, &names);
+            for _ in 0..spec.count {
+                let name = generated_name(store, &names);
                 names.push(name);
             }
         }
@@ -65,18 +79,48 @@ pub(crate) fn run(ctx: &Ctx, args: UpArgs) -> Result<(), CliError> {
             );
         }
     }
+    Ok((plan, names))
+}
+
+/// Validates everything, then creates the loops and starts one runner each, calling
+/// `on_started` for each as it runs; returns them. Shared with the dashboard's wizard.
+pub(crate) fn start(
+    ctx: &Ctx,
+    store: &mut Store,
+    spec: &UpSpec,
+    on_started: &mut dyn FnMut(&Loop) -> Result<(), CliError>,
+) -> Result<Vec<Loop>, CliError> {
+    let (plan, names) = check(ctx, store, spec)?;
     let mut started = Vec::new();
     for name in &names {
-        let created = create_loop(ctx, &mut store, &plan, name)?;
-        let running = start_runner(ctx, &mut store, &created)?;
-        if !ctx.printer.is_json() {
+        let created = create_loop(ctx, store, &plan, name)?;
+        let running = start_runner(ctx, store, &created)?;
+        on_started(&running)?;
+        started.push(running);
+    }
+    Ok(started)
+}
+
+/// Runs `forge up`.
+pub(crate) fn run(ctx: &Ctx, args: UpArgs) -> Result<(), CliError> {
+    let mut store = ctx.open_store()?;
+    let spec = UpSpec {
+        count: args.count,
+        name: args.name,
+        name_prefix: args.name_prefix,
+        create: args.create,
+    };
+    let human = !ctx.printer.is_json();
+    let started = start(ctx, &mut store, &spec, &mut |running| {
+        if human {
             ctx.printer.success(&format!(
                 "Loop \"{}\" started ({})",
                 running.name, running.short_id
             ))?;
         }
-        started.push(running);
-    }
+        Ok(())
+    })?;
+    ctx.note_repo_root();
     if ctx.printer.is_json() {
         let json: Vec<serde_json::Value> = started
             .iter()

@@ -25,6 +25,10 @@ pub(crate) struct FileValues {
     pub(crate) default_prompt: Option<String>,
     pub(crate) log_level: Option<String>,
     pub(crate) log_format: Option<String>,
+    /// `tui.theme`.
+    pub(crate) tui_theme: Option<String>,
+    /// `tui.refresh_interval`.
+    pub(crate) tui_refresh_interval: Option<String>,
     /// Preset overrides: `harnesses.<harness>.command` / `.prompt_mode`.
     pub(crate) harnesses: std::collections::BTreeMap<String, HarnessOverride>,
 }
@@ -53,6 +57,8 @@ fn from_file(file: ConfigFile, path: &Path) -> Result<FileValues, CliError> {
         default_prompt: file.default_prompt,
         log_level: file.logging.level,
         log_format: file.logging.format,
+        tui_theme: file.tui.theme,
+        tui_refresh_interval: file.tui.refresh_interval,
         harnesses,
     })
 }

@@ -99,6 +99,10 @@ pub(crate) struct Settings {
     pub(crate) default_prompt: Option<String>,
     pub(crate) log_level: Setting<String>,
     pub(crate) log_format: Setting<String>,
+    /// The dashboard's theme name (checked when the dashboard starts).
+    pub(crate) tui_theme: Setting<String>,
+    /// The most often the dashboard re-reads a store that keeps changing (a duration).
+    pub(crate) tui_refresh_interval: Setting<String>,
     /// Harness preset overrides from the config files (the repo's win).
     pub(crate) harnesses: std::collections::BTreeMap<String, file::HarnessOverride>,
     /// Warnings found while loading (unknown keys).
@@ -227,6 +231,8 @@ impl Settings {
             default_prompt,
             log_level: Setting::new("info".to_string()),
             log_format: Setting::new("console".to_string()),
+            tui_theme: Setting::new("default".to_string()),
+            tui_refresh_interval: Setting::new("1s".to_string()),
             harnesses: Default::default(),
             warnings,
         };
@@ -251,7 +257,10 @@ impl Settings {
             s.default_pool
                 .set(values.default_pool.map(Some), source.clone());
             s.log_level.set(values.log_level, source.clone());
-            s.log_format.set(values.log_format, source);
+            s.log_format.set(values.log_format, source.clone());
+            s.tui_theme.set(values.tui_theme, source.clone());
+            s.tui_refresh_interval
+                .set(values.tui_refresh_interval, source);
             s.harnesses.extend(values.harnesses);
         }
 
@@ -299,6 +308,13 @@ impl Settings {
         s.log_format.set(
             env("FORGE_LOGGING_FORMAT"),
             Source::Env("FORGE_LOGGING_FORMAT"),
+        );
+
+        s.tui_theme
+            .set(env("FORGE_TUI_THEME"), Source::Env("FORGE_TUI_THEME"));
+        s.tui_refresh_interval.set(
+            env("FORGE_TUI_REFRESH_INTERVAL"),
+            Source::Env("FORGE_TUI_REFRESH_INTERVAL"),
         );
 
         // Flags.
@@ -355,6 +371,20 @@ impl Settings {
                 (
                     self.log_format.value.clone(),
                     self.log_format.source.to_string(),
+                ),
+            ),
+            (
+                "tui.theme",
+                (
+                    self.tui_theme.value.clone(),
+                    self.tui_theme.source.to_string(),
+                ),
+            ),
+            (
+                "tui.refresh_interval",
+                (
+                    self.tui_refresh_interval.value.clone(),
+                    self.tui_refresh_interval.source.to_string(),
                 ),
             ),
         ];

@@ -37,4 +37,11 @@ logging:
   # level: info
   # console | json. Env: FORGE_LOGGING_FORMAT, flag --log-format.
   # format: console
+
+tui:
+  # Dashboard theme: default | high-contrast | ocean | sunset (`t` cycles). Env: FORGE_TUI_THEME.
+  # theme: default
+  # The most often the dashboard re-reads a database that keeps changing; an unchanged one is
+  # never re-read. Env: FORGE_TUI_REFRESH_INTERVAL.
+  # refresh_interval: 1s
 "#;

@@ -48,7 +48,9 @@ loop_defaults.prompt      -                                 default\n\
 loop_defaults.prompt_msg  -                                 default\n\
 default_pool              -                                 default\n\
 logging.level             info                              default\n\
-logging.format            console                           default\n"
+logging.format            console                           default\n\
+tui.theme                 default                           default\n\
+tui.refresh_interval      1s                                default\n"
         )
     );
 

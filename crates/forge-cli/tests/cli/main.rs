@@ -26,4 +26,5 @@ mod json_compat;
 mod runtime_process;
 mod smart_stop;
 mod supervision;
+mod tui_tmux;
 mod usage_failover;

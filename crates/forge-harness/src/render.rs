@@ -1,21 +1,22 @@
-//! Human rendering of loop logs: structured harness output (JSON event streams) is shown as one
-//! short line per event by the harness's parser; control lines and plain output pass through.
-//! `forge logs --raw` shows the stream as written.
+//! Human rendering of loop logs, shared by `forge logs` and the dashboard: structured harness
+//! output (JSON event streams) is shown as one short line per event by the harness's parser;
+//! control lines and plain output pass through. `forge logs --raw` shows the stream as written.
 
 use std::collections::HashMap;
 
-use forge_harness::parse::{Parser, parser_for};
+use crate::parse::{Parser, parser_for};
 
 /// Renders the lines of one loop's log.
-pub(crate) struct LogRenderer {
+pub struct LogRenderer {
     /// Harness of each profile, by profile name (from the database).
     harness_of: HashMap<String, String>,
     parser: Option<Box<dyn Parser>>,
 }
 
-fn structured(harness: &str) -> bool {
+/// Whether the harness writes a structured event stream that its parser renders.
+pub fn structured(harness: &str) -> bool {
     matches!(
-        forge_harness::normalize_harness(harness),
+        crate::normalize_harness(harness),
         Some("claude" | "codex" | "opencode" | "pi" | "droid" | "gemini")
     )
 }
@@ -27,20 +28,21 @@ fn started_profile(line: &str) -> Option<&str> {
     tail.strip_suffix(')')
 }
 
-fn is_control(line: &str) -> bool {
+/// Whether a log line is one of the runner's `[YYYY-MM-DDTHH:MM:SSZ] ...` control lines.
+pub fn is_control(line: &str) -> bool {
     line.starts_with('[') && line.get(21..23) == Some("] ")
 }
 
 impl LogRenderer {
     /// A renderer; `current_harness` is the harness of the loop's latest run, used until the
     /// log shows which profile a run started with.
-    pub(crate) fn new(harness_of: HashMap<String, String>, current_harness: Option<&str>) -> Self {
+    pub fn new(harness_of: HashMap<String, String>, current_harness: Option<&str>) -> Self {
         let parser = current_harness.filter(|h| structured(h)).map(parser_for);
         Self { harness_of, parser }
     }
 
     /// The line to show for `line`, or None for bookkeeping events not worth showing.
-    pub(crate) fn render(&mut self, line: &str) -> Option<String> {
+    pub fn render(&mut self, line: &str) -> Option<String> {
         if is_control(line) {
             if let Some(profile) = started_profile(line) {
                 self.parser = self
