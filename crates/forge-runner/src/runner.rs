@@ -168,6 +168,7 @@ impl<'p> Runner<'p> {
             runner_pid: std::process::id(),
         }));
         store.update_loop(loop_id, &update)?;
+        forge_hooks::ensure_dispatcher(&paths.hook_paths());
         log.line("loop started");
         let mut runner = Self {
             paths,

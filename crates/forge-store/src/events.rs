@@ -34,6 +34,31 @@ pub struct EventFilter {
     pub newest: bool,
 }
 
+impl EventFilter {
+    /// Whether `event` passes the filter (ignoring `after` and `limit`), as the SQL does: what a
+    /// follower applies to the events it reads after its cursor.
+    pub fn matches(&self, event: &Event) -> bool {
+        let text =
+            |v: &Option<String>, actual: &str| v.as_deref().is_none_or(|want| want == actual);
+        let about_loop = |id: &str| {
+            (event.entity_type == "loop" && event.entity_id == id)
+                || forge_core::hooks::event_loop_field(event, "id") == Some(id)
+        };
+        forge_core::events::any_matches(&self.kinds, &event.kind)
+            && text(&self.entity_type, &event.entity_type)
+            && text(&self.entity_id, &event.entity_id)
+            && self.loop_id.as_deref().is_none_or(about_loop)
+            && self
+                .since
+                .as_deref()
+                .is_none_or(|s| event.created_at.as_str() >= s)
+            && self
+                .until
+                .as_deref()
+                .is_none_or(|u| event.created_at.as_str() <= u)
+    }
+}
+
 /// Every value of every profile's environment: never written into an event.
 fn known_secrets(conn: &rusqlite::Connection) -> Result<Vec<String>> {
     let mut stmt =

@@ -93,9 +93,20 @@ pub fn detail(event: &Event) -> String {
             parts.extend(get("event_kind"));
             parts.extend(get("error"));
         }
-        _ => {
+        "loop.state" => {
+            parts.push(format!(
+                "{} → {}",
+                get("from").unwrap_or_default(),
+                get("to").unwrap_or_default()
+            ));
             parts.extend(get("reason"));
-            parts.extend(get("cause").map(|c| format!("({c})")));
+        }
+        _ => {
+            let reason = get("reason").unwrap_or_default();
+            let cause = get("cause").map(|c| format!("({c})")).unwrap_or_default();
+            parts.extend(
+                Some(format!("{reason} {cause}").trim().to_string()).filter(|s| !s.is_empty()),
+            );
         }
     }
     parts.join(" · ")

@@ -58,6 +58,7 @@ impl Runner<'_> {
             update.last_error = Some(Some(err));
         }
         self.write_loop(update.event(event))?;
+        forge_hooks::ensure_dispatcher(&self.paths.hook_paths());
         Ok(RunEnd {
             state,
             reason: line.to_string(),

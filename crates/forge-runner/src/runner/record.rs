@@ -122,6 +122,9 @@ impl Runner<'_> {
         let report = observer.finish(result.exit_code, result.interrupt.as_ref(), &result.tail);
         self.record(p, &result, &report)?;
         self.wake_next_waiter(p.profile);
+        // Hooks are delivered by the dispatcher, off this loop's path; this only makes sure one
+        // runs (a `stat`, and a lock probe while hooks exist).
+        forge_hooks::ensure_dispatcher(&self.paths.hook_paths());
         let answer = report
             .final_text
             .filter(|t| !t.trim().is_empty())
