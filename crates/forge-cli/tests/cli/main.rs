@@ -18,6 +18,7 @@ mod cli_profiles;
 mod defects;
 mod doctor;
 mod e2e_real_clis;
+mod events;
 mod fmail_cli;
 mod fmail_compat;
 mod fmail_concurrency;
