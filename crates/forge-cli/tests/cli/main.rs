@@ -23,6 +23,7 @@ mod fmail_cli;
 mod fmail_compat;
 mod fmail_concurrency;
 mod harness_env;
+mod hooks;
 mod json_compat;
 mod runtime_process;
 mod smart_stop;
