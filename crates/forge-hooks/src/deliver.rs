@@ -167,6 +167,25 @@ fn desktop_job(title: &str, body: &str) -> JobSpec {
     }
 }
 
+/// A one-line summary for people: `forge: demo rate limited — profile cc · window five_hour`.
+pub fn summary_line(event: &Event) -> String {
+    let detail = detail(event);
+    let head = format!("forge: {} {}", subject(event), headline(event));
+    if detail.is_empty() { head } else { format!("{head} — {detail}") }
+}
+
+/// A webhook's body: the event JSON plus the summary as `text` (what Slack and Mattermost
+/// incoming webhooks show) and `content` (Discord's), so a chat webhook URL works as is.
+fn webhook_body(event: &Event, json: &Value) -> Value {
+    let mut body = json.clone();
+    if let Some(obj) = body.as_object_mut() {
+        let line = summary_line(event);
+        obj.insert("text".into(), Value::String(line.clone()));
+        obj.insert("content".into(), Value::String(line));
+    }
+    body
+}
+
 /// Delivers `event` to `hook`, calling `on_attempt` after every attempt (the caller records
 /// it). `json` is what the hook receives.
 pub fn deliver(
@@ -207,7 +226,8 @@ pub fn deliver(
             on_attempt(&once(run_job(spec, timeout, stop), started));
         }
         HookAction::Webhook { url, headers } => {
-            post_with_retries(url, headers, &json.to_string(), timeout, stop, on_attempt);
+            let body = webhook_body(event, json);
+            post_with_retries(url, headers, &body.to_string(), timeout, stop, on_attempt);
         }
     }
 }

@@ -12,8 +12,9 @@
 //! - command hooks run in `bash -lc` through the one supervisor ([`forge_process`]) with the
 //!   event JSON on stdin and `FORGE_EVENT_*` variables (event text is never part of the shell
 //!   text), stopped the one way at their timeout;
-//! - webhooks POST the event JSON (http or https, through `ureq` with rustls), retried with
-//!   exponential backoff on connection errors, 429 and 5xx;
+//! - webhooks POST the event JSON with a one-line summary as `text` and `content` (so Slack,
+//!   Mattermost and Discord incoming webhooks show it as is), over http or https (`ureq` with
+//!   rustls), retried with exponential backoff on connection errors, 429 and 5xx;
 //! - desktop hooks run `notify-send` (or `osascript` on macOS) with the loop's name in the title.
 //!
 //! A hook that gives up records `hook.failed`. What hooks receive is redacted again with the
@@ -24,7 +25,7 @@ mod dispatch;
 mod ensure;
 mod webhook;
 
-pub use deliver::{Delivered, Outcome, deliver, event_json};
+pub use deliver::{Delivered, Outcome, deliver, event_json, summary_line};
 pub use dispatch::{DispatchError, run_dispatcher};
 pub use ensure::{HookPaths, ensure_dispatcher, set_marker};
 pub use webhook::{BACKOFF, WEBHOOK_ATTEMPTS};

@@ -288,17 +288,17 @@ impl Store {
             if n == 0 {
                 return Ok(0);
             }
-            if let (Some(to), Some(from)) = (update.state, before) {
-                if from != to {
-                    let reason = update.last_error.clone().flatten();
-                    let changed = LoopStateChanged {
-                        r#loop: loop_ref(tx, id)?,
-                        from,
-                        to,
-                        reason,
-                    };
-                    record(tx, &EventData::LoopState(changed))?;
-                }
+            if let (Some(to), Some(from)) = (update.state, before)
+                && from != to
+            {
+                let reason = update.last_error.clone().flatten();
+                let changed = LoopStateChanged {
+                    r#loop: loop_ref(tx, id)?,
+                    from,
+                    to,
+                    reason,
+                };
+                record(tx, &EventData::LoopState(changed))?;
             }
             record_all(tx, &update.events)?;
             Ok(n)

@@ -180,7 +180,6 @@ impl Store {
     }
 
     /// Token and cost totals per loop (loops without accounted runs are absent).
-
     pub fn usage_totals(&self) -> Result<std::collections::HashMap<String, UsageTotals>> {
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT r.loop_id, {SUM_USAGE} FROM loop_runs r

@@ -3,7 +3,6 @@
 //! is retried with backoff and then recorded as failed; desktop notices name the loop; secrets
 //! never reach a hook; the `hook` commands check what they are given.
 
-use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -203,6 +202,10 @@ fn command_and_webhook_hooks_get_every_matching_event_once_across_a_runner_sigki
     assert_eq!(died[1]["data"]["cause"], "operator");
     let body = &server.bodies()[0];
     assert_eq!(body["data"]["loop"]["name"], "hooked");
+    let bodies = server.bodies();
+    let stopped = bodies.iter().find(|b| b["kind"] == "loop.stopped").unwrap();
+    assert_eq!(stopped["text"], "forge: hooked stopped — stale_runner: the runner died (SIGKILL, out of memory or a reboot) (runner_died)");
+    assert_eq!(stopped["content"], stopped["text"]);
     assert_eq!(
         body["kind"],
         events.iter().find(|e| e["id"] == body["id"]).unwrap()["kind"]
