@@ -171,7 +171,11 @@ fn desktop_job(title: &str, body: &str) -> JobSpec {
 pub fn summary_line(event: &Event) -> String {
     let detail = detail(event);
     let head = format!("forge: {} {}", subject(event), headline(event));
-    if detail.is_empty() { head } else { format!("{head} — {detail}") }
+    if detail.is_empty() {
+        head
+    } else {
+        format!("{head} — {detail}")
+    }
 }
 
 /// A webhook's body: the event JSON plus the summary as `text` (what Slack and Mattermost

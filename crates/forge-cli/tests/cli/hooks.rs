@@ -204,7 +204,10 @@ fn command_and_webhook_hooks_get_every_matching_event_once_across_a_runner_sigki
     assert_eq!(body["data"]["loop"]["name"], "hooked");
     let bodies = server.bodies();
     let stopped = bodies.iter().find(|b| b["kind"] == "loop.stopped").unwrap();
-    assert_eq!(stopped["text"], "forge: hooked stopped — stale_runner: the runner died (SIGKILL, out of memory or a reboot) (runner_died)");
+    assert_eq!(
+        stopped["text"],
+        "forge: hooked stopped — stale_runner: the runner died (SIGKILL, out of memory or a reboot) (runner_died)"
+    );
     assert_eq!(stopped["content"], stopped["text"]);
     assert_eq!(
         body["kind"],
