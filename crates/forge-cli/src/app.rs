@@ -78,7 +78,17 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
     let result = prepare(&cli.global, &command, printer.clone()).and_then(|ctx| {
         crate::logging::init(&cli.global, &ctx.settings)?;
         tracing::debug!(command = command_name(&command), cwd = %ctx.cwd().display(), "running");
-        commands::dispatch(&ctx, command)
+        let records_events = !matches!(
+            command,
+            Command::Hook(_) | Command::Loop(_) | Command::Completion(_)
+        );
+        let result = commands::dispatch(&ctx, command);
+        if records_events {
+            // Events this command recorded (a stop, a removal, a dead runner found by `ps`) reach
+            // hooks through the dispatcher; make sure one runs (one `stat` when no hook exists).
+            forge_hooks::ensure_dispatcher(&ctx.runner_paths().hook_paths());
+        }
+        result
     });
     if let Err(e) = &result {
         tracing::debug!(kind = e.kind.code(), source = ?e.source, "command failed: {}", e.message);

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    clean, completion, config, doctor, init, kill, logs, loop_cmd, msg, pool, profile, ps, queue,
-    resume, rm, run, scale, status, stop, up, usage,
+    clean, completion, config, doctor, events, hook, init, kill, logs, loop_cmd, msg, pool,
+    profile, ps, queue, resume, rm, run, scale, status, stop, up, usage,
 };
 use crate::commands::{mem, prompt, seq, template, tui, work};
 
@@ -116,6 +116,11 @@ pub(crate) enum Command {
     Doctor(doctor::DoctorArgs),
     /// Runs, tokens and cost by loop, profile, harness and day
     Usage(usage::UsageArgs),
+    /// What happened: the event log, and --follow to stream it
+    #[command(visible_alias = "audit")]
+    Events(events::EventsArgs),
+    /// Commands, webhooks and desktop notices that run when events are recorded
+    Hook(hook::HookArgs),
     /// A loop's persistent memory (key/value), shown in every prompt
     Mem(mem::MemArgs),
     /// A loop's current task pointer, shown in every prompt

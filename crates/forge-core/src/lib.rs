@@ -8,6 +8,8 @@
 
 pub mod config;
 pub mod duration;
+pub mod events;
+pub mod hooks;
 pub mod ids;
 pub mod ledger;
 pub mod loopref;

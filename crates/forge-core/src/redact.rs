@@ -1,8 +1,10 @@
-//! Redaction of secrets of known shapes from text that ends up in committed ledgers.
+//! Redaction of secrets: known shapes in text that ends up in committed ledgers, and every
+//! string of an event payload (what `forge events` prints and hooks receive).
 
 use std::sync::LazyLock;
 
 use regex::Regex;
+use serde_json::Value;
 
 /// Replacement text for a redacted secret.
 pub const REDACTED: &str = "[REDACTED]";
@@ -55,9 +57,84 @@ pub fn redact_secrets(text: &str) -> String {
     out
 }
 
+/// Known secret values (profile environment values) shorter than this are not redacted: a value
+/// such as `1` or `true` would otherwise blank out every number and flag.
+pub const MIN_KNOWN_SECRET: usize = 8;
+
+/// Whether an object key names a secret (`api_key`, `Authorization`, `x-auth-token`, ...).
+fn secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase().replace('-', "_");
+    key.contains("api_key")
+        || key.contains("apikey")
+        || key.contains("private_key")
+        || key.split(['_', '-', '.']).any(|w| {
+            matches!(
+                w,
+                "token" | "secret" | "password" | "passwd" | "authorization" | "cookie"
+            )
+        })
+}
+
+/// Redacts a payload in place: every string through [`redact_secrets`] and with each of the
+/// `known` values (at least [`MIN_KNOWN_SECRET`] long) replaced, and the string value of every
+/// key that names a secret.
+pub fn redact_json(value: &mut Value, known: &[String]) {
+    match value {
+        Value::String(text) => {
+            let mut out = redact_secrets(text);
+            for secret in known.iter().filter(|s| s.len() >= MIN_KNOWN_SECRET) {
+                if out.contains(secret.as_str()) {
+                    out = out.replace(secret.as_str(), REDACTED);
+                }
+            }
+            if out != *text {
+                *text = out;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_json(v, known)),
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if v.is_string() && secret_key(key) {
+                    *v = Value::String(REDACTED.into());
+                } else {
+                    redact_json(v, known);
+                }
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payloads_lose_known_shapes_profile_values_and_secret_keys() {
+        let mut v = serde_json::json!({
+            "reason": "harness said: Invalid API key sk-ant-api03-abcdefghijklmnopqrstuv",
+            "preview": "use hunter2-very-secret please, and 1 more",
+            "headers": {"Authorization": "Bearer abc", "x-api-key": "k", "X-Auth-Token": "t"},
+            "tokens": {"input": 1, "output": 2},
+            "list": ["ghp_abcdefghijklmnopqrstuvwxyz0123456789"],
+            "flag": "1"
+        });
+        redact_json(
+            &mut v,
+            &["hunter2-very-secret".to_string(), "1".to_string()],
+        );
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "reason": "harness said: Invalid API key [REDACTED]",
+                "preview": "use [REDACTED] please, and 1 more",
+                "headers": {"Authorization": "[REDACTED]", "x-api-key": "[REDACTED]", "X-Auth-Token": "[REDACTED]"},
+                "tokens": {"input": 1, "output": 2},
+                "list": ["[REDACTED]"],
+                "flag": "1"
+            })
+        );
+    }
 
     #[test]
     fn redacts_known_shapes() {

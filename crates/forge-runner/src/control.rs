@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use forge_core::events::{EventData, LoopRef, LoopStopped, StopCause};
 use forge_core::model::{Loop, LoopState, QueueItem, QueueItemStatus, QueueItemType, RunStatus};
 use forge_core::queue::Payload;
 use forge_core::supervise::Sig;
@@ -78,7 +79,13 @@ pub fn kill(store: &mut Store, paths: &RunnerPaths, l: &Loop) -> Result<(), Runn
     if current.state != LoopState::Stopped {
         let update = LoopUpdate::state(LoopState::Stopped)
             .wait_until(None)
-            .waiting_since(None);
+            .waiting_since(None)
+            .event(EventData::LoopStopped(LoopStopped {
+                r#loop: LoopRef::of(&current),
+                cause: StopCause::Kill,
+                reason: "killed by operator".into(),
+                iterations: current.runner.iteration_count,
+            }));
         store.update_loop(&l.id, &update)?;
     }
     Ok(())
@@ -151,7 +158,13 @@ pub fn reconcile(
             ..LoopUpdate::state_with_error(LoopState::Stopped, "stale_runner")
         }
         .wait_until(None)
-        .waiting_since(None);
+        .waiting_since(None)
+        .event(EventData::LoopStopped(LoopStopped {
+            r#loop: LoopRef::of(&fresh),
+            cause: StopCause::RunnerDied,
+            reason: "stale_runner: the runner died (SIGKILL, out of memory or a reboot)".into(),
+            iterations: fresh.runner.iteration_count,
+        }));
         store.update_loop(&l.id, &update)?;
         *l = store.get_loop(&l.id)?;
     }
@@ -193,6 +206,8 @@ fn end_orphans(store: &mut Store, l: &Loop, reason: &str) -> Result<(), RunnerEr
             metadata,
             outcome: None,
             usage: None,
+            reason: Some(reason.to_string()),
+            events: Vec::new(),
         };
         store.finish_run(&run.id, &finish)?;
     }

@@ -16,6 +16,16 @@ pub struct RunnerPaths {
 }
 
 impl RunnerPaths {
+    /// The same locations for the hook dispatcher.
+    pub fn hook_paths(&self) -> forge_hooks::HookPaths {
+        forge_hooks::HookPaths {
+            data_dir: self.data_dir.clone(),
+            db_path: self.db_path.clone(),
+            busy_timeout_ms: self.busy_timeout_ms,
+            config_path: self.config_path.clone(),
+        }
+    }
+
     /// `<data_dir>/logs/loops/<slug>.log`.
     pub fn log_path(&self, slug: &str) -> PathBuf {
         self.data_dir

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use forge_core::duration::format_go_duration;
+use forge_core::events::{EventData, LoopRef, LoopStarted, StopCause};
 use forge_core::model::{Loop, LoopState, QueueItemStatus, QueueItemType};
 use forge_core::queue::{OperatorMessage, PlannedPause, QueuePlan, build_plan};
 use forge_core::slug::slugify;
@@ -24,6 +25,7 @@ use crate::wake::WakeReceiver;
 
 mod accounting;
 mod aux;
+mod ending;
 mod iteration;
 mod record;
 mod repo;
@@ -31,6 +33,7 @@ mod sleep;
 mod stops;
 
 pub(crate) use aux::JOB_MARKER;
+pub(crate) use ending::Stop;
 
 /// How a runner runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +118,13 @@ pub(crate) struct Runner<'p> {
     waiting_since: Option<String>,
     /// The repo config as last read, and the file version it came from.
     repo_cache: Option<(repo::FileStamp, repo::RepoSettings)>,
+    /// The loop as events name it.
+    lref: LoopRef,
+    /// Events of decisions made since the last loop-row write (a judge's verdict, the stall
+    /// rule), recorded with the next write, which carries the decision out.
+    decisions: Vec<EventData>,
+    /// The profile and outcome of the last run when it hit a limit (for `loop.failover`).
+    last_limit: Option<(String, String)>,
 }
 
 impl<'p> Runner<'p> {
@@ -154,8 +164,13 @@ impl<'p> Runner<'p> {
         .stop_state(&StopState::default())
         .wait_until(None)
         .waiting_since(None)
-        .job(None);
+        .job(None)
+        .event(EventData::LoopStarted(LoopStarted {
+            r#loop: LoopRef::of(&l),
+            runner_pid: std::process::id(),
+        }));
         store.update_loop(loop_id, &update)?;
+        forge_hooks::ensure_dispatcher(&paths.hook_paths());
         log.line("loop started");
         let mut runner = Self {
             paths,
@@ -175,6 +190,9 @@ impl<'p> Runner<'p> {
             repo_fingerprint: None,
             waiting_since: None,
             repo_cache: None,
+            lref: LoopRef::of(&l),
+            decisions: Vec::new(),
+            last_limit: None,
         };
         if l.stop_rules.stall.is_some() {
             runner.repo_fingerprint = runner.repo_fingerprint(Path::new(&l.repo_path))?;
@@ -210,8 +228,8 @@ impl<'p> Runner<'p> {
         if let Some(problem) = l.config_error.clone() {
             return self.fail(problem).map(Flow::End);
         }
-        if let Some(reason) = self.limit_reason(&l) {
-            return self.stop_for(reason).map(Flow::End);
+        if let Some(stop) = self.limit_reason(&l) {
+            return self.stop_for(stop).map(Flow::End);
         }
         let plan = match self.plan() {
             Ok(plan) => plan,
@@ -230,7 +248,7 @@ impl<'p> Runner<'p> {
                 .map(|end| end.map_or(Flow::Next, Flow::End));
         }
         match self.quant_check(&l, Phase::Before)? {
-            stops::Quant::Stop(reason) => return self.stop_for(reason).map(Flow::End),
+            stops::Quant::Stop(stop) => return self.stop_for(stop).map(Flow::End),
             stops::Quant::Halted => return Ok(Flow::Next),
             stops::Quant::Go => {}
         }
@@ -265,8 +283,8 @@ impl<'p> Runner<'p> {
             return Ok(Flow::End(end));
         }
         let l = self.store.get_loop(&self.loop_id)?;
-        if let Some(reason) = self.rules_after_run(&l, judge.as_ref(), &outcome.answer)? {
-            return self.stop_for(reason).map(Flow::End);
+        if let Some(stop) = self.rules_after_run(&l, judge.as_ref(), &outcome.answer)? {
+            return self.stop_for(stop).map(Flow::End);
         }
         if let Some(pause) = plan.pause.clone().filter(|p| !p.before_run) {
             if let Some(end) = self.pause(&pause)? {
@@ -276,7 +294,7 @@ impl<'p> Runner<'p> {
         }
         if self.single {
             return self
-                .end(LoopState::Stopped, None, "single iteration done")
+                .end(StopCause::SingleRun, None, "single iteration done")
                 .map(Flow::End);
         }
         self.interval_sleep(&l)
@@ -291,7 +309,7 @@ impl<'p> Runner<'p> {
         match &outcome.interrupt {
             Some(Interrupt::Kill { .. }) => {
                 self.complete_controls()?;
-                self.end(LoopState::Stopped, None, "run interrupted: kill")
+                self.end(StopCause::Kill, None, "run interrupted: kill")
                     .map(Some)
             }
             Some(Interrupt::Signal(sig)) => self.cancelled(*sig).map(Some),
@@ -329,13 +347,17 @@ impl<'p> Runner<'p> {
         if let Some(sig) = self.signals.received() {
             return self.cancelled(sig).map(Some);
         }
-        for (kind, line) in [
-            (QueueItemType::KillNow, "kill queued"),
-            (QueueItemType::StopGraceful, "graceful stop queued"),
+        for (kind, cause, line) in [
+            (QueueItemType::KillNow, StopCause::Kill, "kill queued"),
+            (
+                QueueItemType::StopGraceful,
+                StopCause::Operator,
+                "graceful stop queued",
+            ),
         ] {
             if self.store.has_pending(&self.loop_id, &[kind])? {
                 self.complete_controls()?;
-                return self.end(LoopState::Stopped, None, line).map(Some);
+                return self.end(cause, None, line).map(Some);
             }
         }
         Ok(None)
@@ -348,7 +370,7 @@ impl<'p> Runner<'p> {
         l: &Loop,
         judge: Option<&QualStop>,
         answer: &str,
-    ) -> Result<Option<String>, RunnerError> {
+    ) -> Result<Option<Stop>, RunnerError> {
         let verdict = match judge {
             Some(_) => self.judge_verdict(&l.stop_rules, answer),
             None => self.stall_check(l)?,
@@ -357,11 +379,11 @@ impl<'p> Runner<'p> {
             return Ok(verdict);
         }
         self.persist_stop_state()?;
-        if let Some(reason) = self.budget_reason(l)? {
-            return Ok(Some(reason));
+        if let Some(stop) = self.budget_reason(l)? {
+            return Ok(Some(stop));
         }
         match self.quant_check(l, Phase::After)? {
-            stops::Quant::Stop(reason) => return Ok(Some(reason)),
+            stops::Quant::Stop(stop) => return Ok(Some(stop)),
             stops::Quant::Halted => return Ok(None),
             stops::Quant::Go => {}
         }
@@ -385,25 +407,31 @@ impl<'p> Runner<'p> {
 
     /// A stop or kill found by the queue plan.
     fn control_in(&mut self, plan: &QueuePlan) -> Result<Option<RunEnd>, RunnerError> {
-        let line = match (plan.kill, plan.stop) {
-            (true, _) => "kill requested",
-            (false, true) => "graceful stop requested",
+        let (cause, line) = match (plan.kill, plan.stop) {
+            (true, _) => (StopCause::Kill, "kill requested"),
+            (false, true) => (StopCause::Operator, "graceful stop requested"),
             (false, false) => return Ok(None),
         };
         self.complete_controls()?;
-        self.end(LoopState::Stopped, None, line).map(Some)
+        self.end(cause, None, line).map(Some)
     }
 
     /// `max iterations reached (N)` / `max runtime reached (D)` when a limit is hit.
-    fn limit_reason(&self, l: &Loop) -> Option<String> {
+    fn limit_reason(&self, l: &Loop) -> Option<Stop> {
         if l.max_iterations > 0 && self.iteration_count >= l.max_iterations {
-            return Some(format!("max iterations reached ({})", l.max_iterations));
+            return Some(Stop::new(
+                StopCause::MaxIterations,
+                format!("max iterations reached ({})", l.max_iterations),
+            ));
         }
         let elapsed = Timestamp::now().as_second() - self.started.as_second();
         if l.max_runtime_seconds > 0 && elapsed >= l.max_runtime_seconds {
-            return Some(format!(
-                "max runtime reached ({})",
-                format_go_duration(l.max_runtime_seconds)
+            return Some(Stop::new(
+                StopCause::MaxRuntime,
+                format!(
+                    "max runtime reached ({})",
+                    format_go_duration(l.max_runtime_seconds)
+                ),
             ));
         }
         None
@@ -457,44 +485,9 @@ impl<'p> Runner<'p> {
         Ok(())
     }
 
-    fn end(
-        &mut self,
-        state: LoopState,
-        last_error: Option<String>,
-        line: &str,
-    ) -> Result<RunEnd, RunnerError> {
-        self.log.line(line);
-        let mut update = LoopUpdate::state(state)
-            .wait_until(None)
-            .waiting_since(None);
-        if let Some(err) = last_error {
-            update.last_error = Some(Some(err));
-        }
-        self.store.update_loop(&self.loop_id, &update)?;
-        Ok(RunEnd {
-            state,
-            reason: line.to_string(),
-        })
-    }
-
-    /// Stops the loop with `reason` as its `last_error` and log line.
-    fn stop_for(&mut self, reason: String) -> Result<RunEnd, RunnerError> {
-        self.end(LoopState::Stopped, Some(reason.clone()), &reason)
-    }
-
-    fn fail(&mut self, reason: String) -> Result<RunEnd, RunnerError> {
-        self.end(LoopState::Error, Some(reason.clone()), &reason)
-    }
-
-    fn cancelled(&mut self, sig: Sig) -> Result<RunEnd, RunnerError> {
-        self.log.line("loop context cancelled");
-        self.stop_for(format!("runner terminated by {sig}"))
-    }
-
     fn persist_stop_state(&mut self) -> Result<(), RunnerError> {
         let update = LoopUpdate::default().stop_state(&self.stop_state);
-        self.store.update_loop(&self.loop_id, &update)?;
-        Ok(())
+        self.write_loop(update)
     }
 
     /// Records a finished run on the loop row.

@@ -10,7 +10,7 @@ use rusqlite::{Connection, Params, Row};
 
 /// Prepared statements kept per connection: every statement the store runs in a loop iteration
 /// fits, so none is evicted and recompiled.
-pub(crate) const STATEMENT_CACHE: usize = 64;
+pub(crate) const STATEMENT_CACHE: usize = 96;
 
 /// `execute` and `query_row` through the prepared-statement cache.
 pub(crate) trait Cached {

@@ -10,6 +10,7 @@ mod cached;
 mod decode;
 mod error;
 mod events;
+mod hooks;
 mod loop_rows;
 mod loops;
 mod memory;
@@ -32,6 +33,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use error::StoreError;
 pub use events::EventFilter;
+pub use hooks::{Attempt, Delivery, DeliveryStatus, NewHook};
 pub use loops::{LoopFilter, LoopUpdate};
 pub use pools::PoolMemberView;
 pub use queue::MoveTarget;
@@ -185,6 +187,8 @@ fn fastish_jitter() -> u64 {
     u64::from(std::process::id() % 997)
 }
 
+#[cfg(test)]
+mod events_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

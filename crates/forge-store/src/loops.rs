@@ -5,15 +5,14 @@
 use crate::cached::Cached;
 use std::collections::HashMap;
 
+use crate::events::{loop_ref, record, record_all};
+use crate::loop_rows::{LOOP_SELECT, loop_from_row};
+use crate::{Result, Store, StoreError};
+use forge_core::events::{EventData, LoopOnly, LoopRef, LoopStateChanged};
 use forge_core::model::{ChildJob, Loop, LoopState, RunnerOwner};
 use forge_core::stop::StopState;
 use forge_core::time::now_rfc3339;
 use rusqlite::{OptionalExtension, params_from_iter, types::Value as SqlValue};
-use serde_json::{Value, json};
-
-use crate::events::record;
-use crate::loop_rows::{LOOP_SELECT, loop_from_row};
-use crate::{Result, Store, StoreError};
 
 /// Selectors for listing loops (all optional, AND-ed).
 #[derive(Debug, Clone, Default)]
@@ -45,6 +44,8 @@ pub struct LoopUpdate {
     pub reconciled: Option<Option<(String, String)>>,
     pub job: Option<Option<ChildJob>>,
     pub stop_state: Option<StopState>,
+    /// Events recorded in the update's transaction (after `loop.state`, when the state changes).
+    pub events: Vec<EventData>,
 }
 
 impl LoopUpdate {
@@ -80,6 +81,12 @@ impl LoopUpdate {
     /// Sets the smart-stop counters.
     pub fn stop_state(mut self, state: &StopState) -> Self {
         self.stop_state = Some(state.clone());
+        self
+    }
+
+    /// Records `event` together with this update.
+    pub fn event(mut self, event: EventData) -> Self {
+        self.events.push(event);
         self
     }
 
@@ -176,11 +183,11 @@ impl Store {
             crate::loop_rows::insert(tx, l)?;
             record(
                 tx,
-                "loop.created",
-                "loop",
-                &l.id,
-                &json!({ "name": l.name, "repo_path": l.repo_path }),
-            )
+                &EventData::LoopCreated(LoopOnly {
+                    r#loop: LoopRef::of(l),
+                }),
+            )?;
+            Ok(())
         })
     }
 
@@ -268,19 +275,32 @@ impl Store {
             sets.join(", "),
             args.len()
         );
-        let state = update.state;
-        let last_error = update.last_error.clone().flatten();
         let changed = self.write(|tx| {
+            let before: Option<LoopState> = match update.state {
+                Some(_) => tx
+                    .row_cached("SELECT state FROM loops WHERE id = ?1", [id], |r| {
+                        crate::decode::enum_req(r, 0, "loop", (id, id), "state")
+                    })
+                    .optional()?,
+                None => None,
+            };
             let n = tx.exec_cached(&sql, params_from_iter(args.iter()))?;
-            if let (true, Some(state)) = (n > 0, state) {
-                record(
-                    tx,
-                    "loop.state",
-                    "loop",
-                    id,
-                    &json!({ "state": state.as_str(), "reason": last_error }),
-                )?;
+            if n == 0 {
+                return Ok(0);
             }
+            if let (Some(to), Some(from)) = (update.state, before)
+                && from != to
+            {
+                let reason = update.last_error.clone().flatten();
+                let changed = LoopStateChanged {
+                    r#loop: loop_ref(tx, id)?,
+                    from,
+                    to,
+                    reason,
+                };
+                record(tx, &EventData::LoopState(changed))?;
+            }
+            record_all(tx, &update.events)?;
             Ok(n)
         })?;
         if changed == 0 {
@@ -295,14 +315,10 @@ impl Store {
     /// Deletes a loop (its queue, runs and memory cascade).
     pub fn delete_loop(&mut self, id: &str) -> Result<()> {
         self.write(|tx| {
-            let n = tx.exec_cached("DELETE FROM loops WHERE id = ?1", [id])?;
-            if n == 0 {
-                return Err(StoreError::NotFound {
-                    what: "loop",
-                    name: id.to_string(),
-                });
-            }
-            record(tx, "loop.removed", "loop", id, &Value::Null)
+            let removed = loop_ref(tx, id)?;
+            tx.exec_cached("DELETE FROM loops WHERE id = ?1", [id])?;
+            record(tx, &EventData::LoopRemoved(LoopOnly { r#loop: removed }))?;
+            Ok(())
         })
     }
 

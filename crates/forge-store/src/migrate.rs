@@ -32,6 +32,11 @@ const MIGRATIONS: &[(&str, &str, Option<Step>)] = &[
         include_str!("migrations/0005_typed_runtime_state.sql"),
         Some(crate::migrate_v5::copy_metadata),
     ),
+    (
+        "events and hooks",
+        include_str!("migrations/0006_events_and_hooks.sql"),
+        None,
+    ),
 ];
 
 /// The latest schema version this build knows.

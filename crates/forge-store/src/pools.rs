@@ -1,11 +1,12 @@
 //! Pools and pool members.
 
 use crate::cached::Cached;
+use forge_core::events::{EventData, PoolChanged, PoolRef};
 use forge_core::ids::new_id;
 use forge_core::model::{Pool, PoolMember, Profile};
 use forge_core::time::now_rfc3339;
+use rusqlite::Transaction;
 use rusqlite::{OptionalExtension, params};
-use serde_json::{Value, json};
 
 use crate::events::record;
 use crate::rows::{
@@ -51,10 +52,7 @@ impl Store {
             .map_err(|e| StoreError::from(e).unique("pool", name))?;
             record(
                 tx,
-                "pool.created",
-                "pool",
-                &pool.id,
-                &json!({ "name": name, "default": is_default }),
+                &EventData::PoolCreated(pool_changed(tx, &pool.id, None)?),
             )?;
             Ok(is_default)
         })?;
@@ -109,20 +107,21 @@ impl Store {
                     name: pool_id.to_string(),
                 });
             }
-            record(tx, "pool.default_set", "pool", pool_id, &Value::Null)
+            record(
+                tx,
+                &EventData::PoolDefaultSet(pool_changed(tx, pool_id, None)?),
+            )?;
+            Ok(())
         })
     }
 
     /// Deletes a pool (its memberships cascade; loops keep NULL).
     pub fn delete_pool(&mut self, pool_id: &str) -> Result<()> {
         self.write(|tx| {
-            if tx.exec_cached("DELETE FROM pools WHERE id = ?1", [pool_id])? == 0 {
-                return Err(StoreError::NotFound {
-                    what: "pool",
-                    name: pool_id.to_string(),
-                });
-            }
-            record(tx, "pool.removed", "pool", pool_id, &Value::Null)
+            let removed = pool_changed(tx, pool_id, None)?;
+            tx.exec_cached("DELETE FROM pools WHERE id = ?1", [pool_id])?;
+            record(tx, &EventData::PoolRemoved(removed))?;
+            Ok(())
         })
     }
 
@@ -147,7 +146,8 @@ impl Store {
                 params![member.id, member.pool_id, member.profile_id, member.weight, member.position, member.created_at],
             )
             .map_err(|e| StoreError::from(e).unique("pool member", &format!("{} in {}", profile.name, pool.name)))?;
-            record(tx, "pool.member_added", "pool", &pool.id, &json!({ "profile": profile.name }))?;
+            let added = pool_changed(tx, &pool.id, Some(&profile.name))?;
+            record(tx, &EventData::PoolMemberAdded(added))?;
             Ok(member)
         })
     }
@@ -165,13 +165,9 @@ impl Store {
                     name: format!("{} in {}", profile.name, pool.name),
                 });
             }
-            record(
-                tx,
-                "pool.member_removed",
-                "pool",
-                &pool.id,
-                &json!({ "profile": profile.name }),
-            )
+            let removed = pool_changed(tx, &pool.id, Some(&profile.name))?;
+            record(tx, &EventData::PoolMemberRemoved(removed))?;
+            Ok(())
         })
     }
 
@@ -206,4 +202,24 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// A pool event's payload, read inside the transaction.
+fn pool_changed(tx: &Transaction<'_>, pool_id: &str, profile: Option<&str>) -> Result<PoolChanged> {
+    let name = tx
+        .row_cached("SELECT name FROM pools WHERE id = ?1", [pool_id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "pool",
+            name: pool_id.to_string(),
+        })?;
+    Ok(PoolChanged {
+        pool: PoolRef {
+            id: pool_id.to_string(),
+            name,
+        },
+        profile: profile.map(str::to_string),
+    })
 }

@@ -1,12 +1,15 @@
 //! Profile rows.
 
 use crate::cached::Cached;
+use forge_core::events::{
+    EventData, ProfileChanged, ProfileCooldown, ProfileCooldownCleared, ProfileRef,
+};
 use forge_core::model::Profile;
 use forge_core::time::now_rfc3339;
 use rusqlite::{OptionalExtension, params};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::events::record;
+use crate::events::{profile_ref, record};
 use crate::rows::{PROFILE_COLUMNS, profile_from_row};
 use crate::{Result, Store, StoreError};
 
@@ -14,6 +17,16 @@ fn encode(p: &Profile) -> (Option<String>, Option<String>) {
     let args = (!p.extra_args.is_empty()).then(|| json!(p.extra_args).to_string());
     let env = (!p.env.is_empty()).then(|| json!(p.env).to_string());
     (args, env)
+}
+
+fn changed(p: &Profile) -> ProfileChanged {
+    ProfileChanged {
+        profile: ProfileRef {
+            id: p.id.clone(),
+            name: p.name.clone(),
+        },
+        harness: Some(p.harness.clone()),
+    }
 }
 
 impl Store {
@@ -30,7 +43,8 @@ impl Store {
                 ],
             )
             .map_err(|e| StoreError::from(e).unique("profile", &p.name))?;
-            record(tx, "profile.created", "profile", &p.id, &json!({ "name": p.name, "harness": p.harness }))
+            record(tx, &EventData::ProfileCreated(changed(p)))?;
+            Ok(())
         })
     }
 
@@ -50,7 +64,9 @@ impl Store {
                     ],
                 )
                 .map_err(|e| StoreError::from(e).unique("profile", &p.name))?;
-            record(tx, "profile.updated", "profile", &p.id, &json!({ "name": p.name }))?;
+            if n > 0 {
+                record(tx, &EventData::ProfileUpdated(changed(p)))?;
+            }
             Ok(n)
         })?;
         if n == 0 {
@@ -105,13 +121,14 @@ impl Store {
     /// Deletes a profile (pool memberships cascade; loops and runs keep NULL).
     pub fn delete_profile(&mut self, id: &str) -> Result<()> {
         self.write(|tx| {
-            if tx.exec_cached("DELETE FROM profiles WHERE id = ?1", [id])? == 0 {
-                return Err(StoreError::NotFound {
-                    what: "profile",
-                    name: id.to_string(),
-                });
-            }
-            record(tx, "profile.removed", "profile", id, &Value::Null)
+            let profile = profile_ref(tx, id)?;
+            tx.exec_cached("DELETE FROM profiles WHERE id = ?1", [id])?;
+            let removed = ProfileChanged {
+                profile,
+                harness: None,
+            };
+            record(tx, &EventData::ProfileRemoved(removed))?;
+            Ok(())
         })
     }
 
@@ -128,18 +145,20 @@ impl Store {
                     name: id.to_string(),
                 });
             }
-            let kind = if until.is_some() {
-                "profile.cooldown_set"
-            } else {
-                "profile.cooldown_cleared"
+            let profile = profile_ref(tx, id)?;
+            let reason = reason.to_string();
+            let event = match until {
+                Some(until) => EventData::ProfileCooldown(ProfileCooldown {
+                    profile,
+                    until: until.to_string(),
+                    reason,
+                }),
+                None => {
+                    EventData::ProfileCooldownCleared(ProfileCooldownCleared { profile, reason })
+                }
             };
-            record(
-                tx,
-                kind,
-                "profile",
-                id,
-                &json!({ "until": until, "reason": reason }),
-            )
+            record(tx, &event)?;
+            Ok(())
         })
     }
 

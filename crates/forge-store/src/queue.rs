@@ -1,14 +1,14 @@
 //! Operator queue items.
 
 use crate::cached::Cached;
+use forge_core::events::{EventData, QueueCleared, QueueItemEvent, preview};
 use forge_core::ids::new_id;
 use forge_core::model::{QueueItem, QueueItemStatus, QueueItemType};
 use forge_core::queue::Payload;
 use forge_core::time::now_rfc3339;
-use rusqlite::{OptionalExtension, params};
-use serde_json::json;
+use rusqlite::{OptionalExtension, Transaction, params};
 
-use crate::events::record;
+use crate::events::{loop_ref, record, record_all};
 use crate::rows::{QUEUE_COLUMNS, queue_item_from_row};
 use crate::{Result, Store, StoreError};
 
@@ -23,6 +23,17 @@ impl Store {
     /// Enqueues payloads for a loop in one transaction, at consecutive positions after every
     /// existing item.
     pub fn enqueue(&mut self, loop_id: &str, payloads: &[Payload]) -> Result<Vec<QueueItem>> {
+        self.enqueue_with(loop_id, payloads, &[])
+    }
+
+    /// [`Store::enqueue`], recording `events` in the same transaction (the stall rule's
+    /// `loop.stalled` with its corrective message).
+    pub fn enqueue_with(
+        &mut self,
+        loop_id: &str,
+        payloads: &[Payload],
+        events: &[EventData],
+    ) -> Result<Vec<QueueItem>> {
         for (index, payload) in payloads.iter().enumerate() {
             payload.validate().map_err(|e| {
                 StoreError::Invalid(format!("invalid queue item at index {index}: {e}"))
@@ -61,9 +72,17 @@ impl Store {
                     }
                     other => other,
                 })?;
-                record(tx, "queue.enqueued", "loop", loop_id, &json!({ "item": item.id, "type": item.item_type.as_str() }))?;
+                let enqueued = QueueItemEvent {
+                    r#loop: loop_ref(tx, loop_id)?,
+                    item: item.id.clone(),
+                    r#type: item.item_type,
+                    preview: payload_preview(payload),
+                    note: None,
+                };
+                record(tx, &EventData::QueueEnqueued(enqueued))?;
                 items.push(item);
             }
+            record_all(tx, events)?;
             Ok(items)
         })
     }
@@ -122,10 +141,17 @@ impl Store {
         self.write(|tx| {
             let now = now_rfc3339();
             for id in ids {
-                tx.exec_cached(
+                let n = tx.exec_cached(
                     "UPDATE loop_queue_items SET status = ?2, error_message = ?3, completed_at = ?4 WHERE id = ?1 AND status = 'pending'",
                     params![id, status.as_str(), note, now],
                 )?;
+                if n > 0 {
+                    let event = item_event(tx, id, note)?;
+                    record(tx, &match status {
+                        QueueItemStatus::Skipped => EventData::QueueSkipped(event),
+                        _ => EventData::QueueConsumed(event),
+                    })?;
+                }
             }
             Ok(())
         })
@@ -138,13 +164,11 @@ impl Store {
                 "DELETE FROM loop_queue_items WHERE loop_id = ?1 AND status = 'pending'",
                 [loop_id],
             )?;
-            record(
-                tx,
-                "queue.cleared",
-                "loop",
-                loop_id,
-                &json!({ "cleared": n }),
-            )?;
+            let cleared = QueueCleared {
+                r#loop: loop_ref(tx, loop_id)?,
+                cleared: n as i64,
+            };
+            record(tx, &EventData::QueueCleared(cleared))?;
             Ok(n)
         })
     }
@@ -152,22 +176,21 @@ impl Store {
     /// Deletes one item of a loop.
     pub fn remove_item(&mut self, loop_id: &str, item_id: &str) -> Result<()> {
         self.write(|tx| {
-            let n = tx.exec_cached(
+            let removed = match item_event(tx, item_id, None) {
+                Ok(event) if event.r#loop.id == loop_id => event,
+                Ok(_) | Err(StoreError::Missing(_)) => {
+                    return Err(StoreError::Missing(format!(
+                        "queue item {item_id} not found in loop"
+                    )));
+                }
+                Err(e) => return Err(e),
+            };
+            tx.exec_cached(
                 "DELETE FROM loop_queue_items WHERE loop_id = ?1 AND id = ?2",
                 params![loop_id, item_id],
             )?;
-            if n == 0 {
-                return Err(StoreError::Missing(format!(
-                    "queue item {item_id} not found in loop"
-                )));
-            }
-            record(
-                tx,
-                "queue.removed",
-                "loop",
-                loop_id,
-                &json!({ "item": item_id }),
-            )
+            record(tx, &EventData::QueueRemoved(removed))?;
+            Ok(())
         })
     }
 
@@ -201,4 +224,43 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// Characters of a message kept in queue events.
+const PREVIEW_CHARS: usize = 120;
+
+/// The text a queue event shows of an item: the message, prompt or reason.
+fn payload_preview(payload: &Payload) -> Option<String> {
+    let text = match payload {
+        Payload::Message { text } => Some(text.as_str()),
+        Payload::Steer { message } => Some(message.as_str()),
+        Payload::NextPrompt { prompt, .. } => Some(prompt.as_str()),
+        Payload::Pause { reason, .. } | Payload::Stop { reason } | Payload::Kill { reason } => {
+            reason.as_deref()
+        }
+    };
+    text.map(|t| preview(t, PREVIEW_CHARS))
+}
+
+/// A queue event for a stored item.
+fn item_event(tx: &Transaction<'_>, item_id: &str, note: Option<&str>) -> Result<QueueItemEvent> {
+    let item = tx
+        .row_cached(
+            &format!("SELECT {QUEUE_COLUMNS} FROM loop_queue_items WHERE id = ?1"),
+            [item_id],
+            queue_item_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::Missing(format!("queue item {item_id} not found")))?;
+    // A payload that does not decode has no preview; the runner's queue planner reports it.
+    let preview = Payload::from_json(item.item_type, &item.payload)
+        .ok()
+        .and_then(|p| payload_preview(&p));
+    Ok(QueueItemEvent {
+        r#loop: loop_ref(tx, &item.loop_id)?,
+        item: item.id,
+        r#type: item.item_type,
+        preview,
+        note: note.map(str::to_string),
+    })
 }

@@ -1,12 +1,13 @@
 //! Run rows: one per harness execution.
 
 use crate::cached::Cached;
+use forge_core::events::{EventData, RunFinished, RunKind, RunStarted, Tokens};
 use forge_core::model::{LoopRun, RunStatus};
-use forge_core::time::now_rfc3339;
-use rusqlite::{OptionalExtension, params};
-use serde_json::{Map, Value, json};
+use forge_core::time::{now_rfc3339, parse_ts, seconds_between};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::{Map, Value};
 
-use crate::events::record;
+use crate::events::{loop_ref, record, record_all};
 use crate::rows::{RUN_COLUMNS, map_json, run_from_row};
 use crate::{Result, Store, StoreError};
 
@@ -22,6 +23,10 @@ pub struct RunFinish {
     pub outcome: Option<String>,
     /// Token and cost accounting when the harness reported it.
     pub usage: Option<RunUsage>,
+    /// Why the run did not succeed (the `reason` of `run.finished`).
+    pub reason: Option<String>,
+    /// Events recorded after `run.finished`, in the same transaction (`run.rate_limited`).
+    pub events: Vec<EventData>,
 }
 
 /// Token and cost accounting of one run.
@@ -81,7 +86,7 @@ pub struct UsageTotals {
 impl Store {
     /// Inserts a run row (status `running`) without any capacity check.
     pub fn create_run(&mut self, run: &LoopRun) -> Result<()> {
-        self.create_run_checked(run, 0, None).map(|_| ())
+        self.create_run_checked(run, 0, None, &[]).map(|_| ())
     }
 
     /// Inserts a run row unless its profile already runs `max_concurrency` harnesses (0 =
@@ -89,12 +94,14 @@ impl Store {
     /// racing for the last slot cannot both win. Returns false when the profile is full.
     ///
     /// With `start_limit = Some((since, n))` the profile may also have started at most `n - 1`
-    /// other runs at or after `since` (gradual re-admission after a cooldown).
+    /// other runs at or after `since` (gradual re-admission after a cooldown). `events` are
+    /// recorded after `run.started` in the same transaction (`loop.failover`).
     pub fn create_run_checked(
         &mut self,
         run: &LoopRun,
         max_concurrency: i64,
         start_limit: Option<(&str, i64)>,
+        events: &[EventData],
     ) -> Result<bool> {
         self.write(|tx| {
             if let (Some(profile_id), true) = (&run.profile_id, max_concurrency > 0) {
@@ -125,7 +132,8 @@ impl Store {
                     run.exit_code, run.output_tail, run.harness_pgid, map_json(&run.metadata)
                 ],
             )?;
-            record(tx, "run.started", "loop", &run.loop_id, &json!({ "run": run.id, "profile": run.profile_id }))?;
+            record(tx, &run_started(tx, run)?)?;
+            record_all(tx, events)?;
             Ok(true)
         })
     }
@@ -164,8 +172,8 @@ impl Store {
                 ],
             )?;
             if n > 0 {
-                let loop_id: String = tx.row_cached("SELECT loop_id FROM loop_runs WHERE id = ?1", [run_id], |r| r.get(0))?;
-                record(tx, "run.finished", "loop", &loop_id, &json!({ "run": run_id, "status": finish.status.as_str(), "exit_code": finish.exit_code }))?;
+                record(tx, &run_finished(tx, run_id, finish)?)?;
+                record_all(tx, &finish.events)?;
             }
             Ok(n > 0)
         })
@@ -270,4 +278,64 @@ impl Store {
         let rows = stmt.query_map([loop_id], run_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+}
+
+/// `run.started` for a run row about to be inserted.
+fn run_started(tx: &Transaction<'_>, run: &LoopRun) -> Result<EventData> {
+    let (profile, harness) = match &run.profile_id {
+        Some(id) => tx
+            .row_cached(
+                "SELECT name, harness FROM profiles WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .unwrap_or_default(),
+        None => (String::new(), String::new()),
+    };
+    let kind = if run.prompt_source == "qual_stop" {
+        RunKind::Judge
+    } else {
+        RunKind::Main
+    };
+    Ok(EventData::RunStarted(RunStarted {
+        r#loop: loop_ref(tx, &run.loop_id)?,
+        run: run.id.clone(),
+        profile,
+        harness,
+        kind,
+    }))
+}
+
+/// `run.finished` for a run row just closed.
+fn run_finished(tx: &Transaction<'_>, run_id: &str, finish: &RunFinish) -> Result<EventData> {
+    let (loop_id, profile, started, finished): (String, Option<String>, String, Option<String>) = tx.row_cached(
+        "SELECT r.loop_id, COALESCE(p.name, json_extract(r.metadata_json, '$.profile_name')), r.started_at, r.finished_at
+         FROM loop_runs r LEFT JOIN profiles p ON p.id = r.profile_id WHERE r.id = ?1",
+        [run_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let duration_seconds = match (parse_ts(&started), finished.as_deref().and_then(parse_ts)) {
+        (Some(a), Some(b)) => seconds_between(a, b).max(0),
+        _ => 0,
+    };
+    let usage = finish.usage.as_ref();
+    Ok(EventData::RunFinished(RunFinished {
+        r#loop: loop_ref(tx, &loop_id)?,
+        run: run_id.to_string(),
+        profile,
+        status: finish.status,
+        outcome: finish.outcome.clone(),
+        exit_code: finish.exit_code,
+        duration_seconds,
+        tokens: usage.map(|u| Tokens {
+            input: u.input_tokens,
+            output: u.output_tokens,
+            cache_read: u.cache_read_tokens,
+            cache_write: u.cache_write_tokens,
+        }),
+        cost_usd: usage.and_then(|u| u.cost_usd),
+        model: usage.and_then(|u| u.model.clone()),
+        reason: finish.reason.clone(),
+    }))
 }

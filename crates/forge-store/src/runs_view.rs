@@ -179,6 +179,8 @@ mod tests {
                 model: Some("m".into()),
                 ..RunUsage::default()
             }),
+            reason: None,
+            events: Vec::new(),
         };
         store.finish_run("a2", &finish).unwrap();
         let records = store.list_run_records(&a.id, 10).unwrap();

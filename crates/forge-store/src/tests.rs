@@ -56,7 +56,7 @@ fn sample_profile(name: &str) -> Profile {
 #[test]
 fn schema_snapshot() {
     let store = Store::open_in_memory().unwrap();
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(store.schema_version().unwrap(), 6);
     insta::assert_snapshot!(store.schema_dump().unwrap());
 }
 
@@ -66,7 +66,7 @@ fn reopening_a_migrated_file_is_idempotent() {
     let path = dir.path().join("nested/forge.db");
     Store::open(&path, 1000).unwrap();
     let store = Store::open(&path, 1000).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(store.schema_version().unwrap(), 6);
     let mode: String = store
         .conn()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -237,6 +237,8 @@ fn pools_default_members_cursor_and_running_counts() {
         metadata: Default::default(),
         outcome: None,
         usage: None,
+        reason: None,
+        events: Vec::new(),
     };
     assert!(store.finish_run(&run.id, &finish).unwrap());
     assert!(
@@ -263,6 +265,8 @@ fn pools_default_members_cursor_and_running_counts() {
         metadata: Default::default(),
         outcome: Some("success".into()),
         usage: Some(usage),
+        reason: None,
+        events: Vec::new(),
     };
     store.finish_run(&second.id, &accounted).unwrap();
     let totals = store.usage_totals().unwrap();

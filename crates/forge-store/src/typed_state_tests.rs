@@ -156,7 +156,10 @@ fn the_v5_migration_carries_legacy_metadata_into_typed_columns() {
         "stop_state": {"main_iteration_count": 4}}"#;
     let id = v4_database(&path, meta);
     let store = Store::open(&path, 1000).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        Store::latest_schema_version()
+    );
     let l = store.get_loop(&id).unwrap();
     assert_eq!(l.pid(), Some(99));
     assert_eq!(l.iteration_count(), 7);

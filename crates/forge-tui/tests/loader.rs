@@ -68,6 +68,8 @@ fn finished_run(store: &mut Store, loop_id: &str, id: &str, cost: f64) {
         metadata: Map::new(),
         outcome: Some("success".into()),
         usage: Some(usage),
+        reason: None,
+        events: Vec::new(),
     };
     store.finish_run(id, &finish).unwrap();
     store

@@ -4,7 +4,9 @@ pub(crate) mod clean;
 pub(crate) mod completion;
 pub(crate) mod config;
 pub(crate) mod doctor;
+pub(crate) mod events;
 mod guard_flags;
+pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod kill;
 pub(crate) mod logs;
@@ -60,6 +62,8 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Status(a) => status::run(ctx, a),
         Command::Doctor(a) => doctor::run(ctx, a),
         Command::Usage(a) => usage::run(ctx, a),
+        Command::Events(a) => events::run(ctx, a),
+        Command::Hook(a) => hook::run(ctx, a),
         Command::Mem(a) => mem::run(ctx, a),
         Command::Work(a) => work::run(ctx, a),
         Command::Prompt(a) => prompt::run(ctx, a),

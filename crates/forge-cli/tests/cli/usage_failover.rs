@@ -216,7 +216,7 @@ fn a_rate_limit_with_exit_0_cools_the_profile_down_and_the_pool_fails_over_to_an
     );
     assert!(log.contains(", window five_hour"), "{log}");
     let events: i64 = db(&env)
-        .query_row("SELECT COUNT(*) FROM events WHERE kind = 'profile.cooldown_set' AND data_json LIKE '%rate_limited%'", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM events WHERE kind = 'profile.cooldown' AND json_extract(data_json, '$.reason') = 'rate_limited'", [], |r| r.get(0))
         .unwrap();
     assert!(events >= 1);
 }

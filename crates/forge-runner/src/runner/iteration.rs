@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use forge_core::events::{EventData, LoopFailover};
 use forge_core::ids::new_id;
 use forge_core::model::{Loop, LoopRun, Profile, RunStatus};
 use forge_core::prompt::{compose, loop_context_block};
@@ -211,13 +212,29 @@ impl Runner<'_> {
             since.as_str(),
             forge_core::selection::RAMP_STARTS_PER_MINUTE,
         ));
-        if !self
-            .store
-            .create_run_checked(run, profile.max_concurrency, start_limit)?
-        {
+        let failover = self.failover(profile);
+        if !self.store.create_run_checked(
+            run,
+            profile.max_concurrency,
+            start_limit,
+            failover.as_slice(),
+        )? {
             return Ok(Some(Step::Retry));
         }
         Ok(None)
+    }
+
+    /// `loop.failover` when this run moves off a profile whose last run hit a limit.
+    fn failover(&self, profile: &Profile) -> Option<EventData> {
+        let (from, after) = self.last_limit.as_ref()?;
+        (from != &profile.name).then(|| {
+            EventData::LoopFailover(LoopFailover {
+                r#loop: self.lref.clone(),
+                from_profile: from.clone(),
+                to_profile: profile.name.clone(),
+                after: after.clone(),
+            })
+        })
     }
 
     pub(super) fn iterate(

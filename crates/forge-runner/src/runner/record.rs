@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use forge_core::events::{EventData, RunRateLimited};
 use forge_core::ledger::LedgerEntry;
 use forge_core::model::{Loop, LoopRun, LoopState, Profile, QueueItemStatus, RunStatus};
 use forge_core::queue::QueuePlan;
-use forge_core::time::now_rfc3339;
+use forge_core::time::{format_ts, now_rfc3339};
 use forge_harness::parse::{Outcome as ParsedOutcome, RunReport};
 use forge_harness::{BuiltCommand, CommandInput, PromptDelivery, build_command};
 use forge_store::{LoopUpdate, RunFinish};
@@ -65,6 +66,8 @@ impl Runner<'_> {
                 metadata: Map::new(),
                 outcome: None,
                 usage: None,
+                reason: Some(reason.clone()),
+                events: Vec::new(),
             };
             self.store.finish_run(&p.run.id, &finish)?;
         }
@@ -119,6 +122,9 @@ impl Runner<'_> {
         let report = observer.finish(result.exit_code, result.interrupt.as_ref(), &result.tail);
         self.record(p, &result, &report)?;
         self.wake_next_waiter(p.profile);
+        // Hooks are delivered by the dispatcher, off this loop's path; this only makes sure one
+        // runs (a `stat`, and a lock probe while hooks exist).
+        forge_hooks::ensure_dispatcher(&self.paths.hook_paths());
         let answer = report
             .final_text
             .filter(|t| !t.trim().is_empty())
@@ -169,6 +175,8 @@ impl Runner<'_> {
             metadata,
             outcome: Some(report.outcome.kind().to_string()),
             usage: usage_of(report),
+            reason: error_text.clone(),
+            events: self.limit_events(p, report),
         };
         self.store.finish_run(&p.run.id, &finish)?;
         self.record_iteration(!p.judge, result.exit_code, error_text)?;
@@ -216,6 +224,28 @@ impl Runner<'_> {
             self.log.line(&format!("ledger append failed: {e}"));
         }
         Ok(())
+    }
+
+    /// `run.rate_limited` for a rate-limited run; remembers a limit for `loop.failover`.
+    fn limit_events(&mut self, p: &PlannedRun<'_>, report: &RunReport) -> Vec<EventData> {
+        let limited = matches!(
+            report.outcome,
+            ParsedOutcome::RateLimited { .. }
+                | ParsedOutcome::Overloaded
+                | ParsedOutcome::AuthFailed
+        );
+        self.last_limit =
+            limited.then(|| (p.profile.name.clone(), report.outcome.kind().to_string()));
+        let ParsedOutcome::RateLimited { resets_at, window } = &report.outcome else {
+            return Vec::new();
+        };
+        vec![EventData::RunRateLimited(RunRateLimited {
+            r#loop: self.lref.clone(),
+            run: p.run.id.clone(),
+            profile: Some(p.profile.name.clone()),
+            resets_at: resets_at.map(format_ts),
+            window: window.clone(),
+        })]
     }
 
     /// A run slot of `profile` is free again: wake the loop that has waited longest for it, so

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use forge_core::events::{EventData, LoopWaiting};
 use forge_core::model::{LoopState, QueueItemType};
 use forge_core::time::format_ts;
 use forge_store::{LoopUpdate, ReadGate};
@@ -106,6 +107,7 @@ impl Runner<'_> {
 
     /// No profile is available: the loop is `waiting` until `until` (re-checking at least every
     /// [`WAIT_RECHECK_SECONDS`], and at once when woken, e.g. by a run that freed a slot).
+    /// `loop.waiting` is recorded once when the wait begins, not at every re-check.
     pub(super) fn wait_for_profile(
         &mut self,
         until: Timestamp,
@@ -116,6 +118,7 @@ impl Runner<'_> {
             format_ts(until)
         );
         self.log.line(&format!("{text} ({reason})"));
+        let begins = self.waiting_since.is_none();
         let since = self
             .waiting_since
             .get_or_insert_with(|| {
@@ -127,10 +130,17 @@ impl Runner<'_> {
                 )
             })
             .clone();
-        let update = LoopUpdate::state_with_error(LoopState::Waiting, text)
+        let mut update = LoopUpdate::state_with_error(LoopState::Waiting, text)
             .wait_until(Some(format_ts(until)))
             .waiting_since(Some(since));
-        self.store.update_loop(&self.loop_id, &update)?;
+        if begins {
+            update = update.event(EventData::LoopWaiting(LoopWaiting {
+                r#loop: self.lref.clone(),
+                until: format_ts(until),
+                reason: reason.to_string(),
+            }));
+        }
+        self.write_loop(update)?;
         let secs =
             (until.as_second() - Timestamp::now().as_second()).clamp(1, WAIT_RECHECK_SECONDS);
         match self.sleep_until_woken(Duration::from_secs(secs as u64), false, true)? {

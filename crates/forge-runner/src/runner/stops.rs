@@ -4,12 +4,15 @@
 use std::path::Path;
 use std::time::Duration;
 
+use forge_core::events::{
+    EventData, JudgeVerdict, LoopStalled, StallAction, StopCause, VerdictKind,
+};
 use forge_core::model::{JobKind, Loop};
 use forge_core::queue::Payload;
 use forge_core::stop::{Phase, StopConfig, Verdict, parse_verdict, stall_nudge};
 
-use super::Runner;
 use super::aux::AuxRun;
+use super::{Runner, Stop};
 use crate::RunnerError;
 use crate::exec::Interrupt;
 
@@ -17,15 +20,15 @@ use crate::exec::Interrupt;
 pub(super) enum Quant {
     /// Not due, not matched, or matched with decision `continue`.
     Go,
-    /// Matched with decision `stop`: the stop reason.
-    Stop(String),
+    /// Matched with decision `stop`.
+    Stop(Stop),
     /// The check was interrupted (stop, kill, signal); the next pass of the loop acts on why.
     Halted,
 }
 
 impl Runner<'_> {
     /// The stop reason once the loop's runs have spent its `--max-cost` / `--max-tokens`.
-    pub(super) fn budget_reason(&self, l: &Loop) -> Result<Option<String>, RunnerError> {
+    pub(super) fn budget_reason(&self, l: &Loop) -> Result<Option<Stop>, RunnerError> {
         let g = &l.guards;
         if g.max_cost_usd <= 0.0 && g.max_tokens <= 0 {
             return Ok(None);
@@ -35,7 +38,8 @@ impl Runner<'_> {
             + totals.output_tokens
             + totals.cache_read_tokens
             + totals.cache_write_tokens;
-        Ok(g.budget_reason(totals.cost_usd, tokens))
+        Ok(g.budget_reason(totals.cost_usd, tokens)
+            .map(|reason| Stop::new(StopCause::Budget, reason)))
     }
 
     /// Runs the quantitative rule when due in `phase`.
@@ -88,7 +92,7 @@ impl Runner<'_> {
                     "quant stop matched (decision={decision} exit_code={exit_code})"
                 ));
                 Ok(if quant.stops() {
-                    Quant::Stop("quant stop: matched".into())
+                    Quant::Stop(Stop::new(StopCause::QuantRule, "quant stop: matched"))
                 } else {
                     Quant::Go
                 })
@@ -100,32 +104,47 @@ impl Runner<'_> {
         }
     }
 
-    /// Reads a judge run's verdict; returns the stop reason when the loop must stop.
-    pub(super) fn judge_verdict(&mut self, rules: &StopConfig, answer: &str) -> Option<String> {
+    /// Reads a judge run's verdict; returns the stop when the loop must stop. The verdict is
+    /// recorded (`judge.verdict`) with the loop-row write that follows.
+    pub(super) fn judge_verdict(&mut self, rules: &StopConfig, answer: &str) -> Option<Stop> {
         let qual = rules.qual.as_ref()?;
-        match parse_verdict(answer) {
+        let (verdict, stop) = match parse_verdict(answer) {
             Verdict::Stop => {
                 self.log.line("qual stop signaled stop (0)");
-                Some("qual stop: signaled stop".into())
+                (
+                    VerdictKind::Stop,
+                    Some(Stop::new(StopCause::Judge, "qual stop: signaled stop")),
+                )
             }
             Verdict::Continue => {
                 self.log.line("qual stop signaled continue (1)");
-                None
+                (VerdictKind::Continue, None)
             }
             Verdict::Invalid => {
                 self.log.line(&format!(
                     "qual stop invalid output (on_invalid={})",
                     qual.on_invalid
                 ));
-                qual.stop_on_invalid()
-                    .then(|| "qual stop: invalid output (expected 0 or 1)".to_string())
+                let stop = qual.stop_on_invalid().then(|| {
+                    Stop::new(
+                        StopCause::Judge,
+                        "qual stop: invalid output (expected 0 or 1)",
+                    )
+                });
+                (VerdictKind::Invalid, stop)
             }
-        }
+        };
+        self.decisions.push(EventData::JudgeVerdict(JudgeVerdict {
+            r#loop: self.lref.clone(),
+            verdict,
+            stops: stop.is_some(),
+        }));
+        stop
     }
 
     /// After a main run: compares the repository with the previous iteration. After N unchanged
     /// iterations it queues one corrective message; after N more it returns the stop reason.
-    pub(super) fn stall_check(&mut self, l: &Loop) -> Result<Option<String>, RunnerError> {
+    pub(super) fn stall_check(&mut self, l: &Loop) -> Result<Option<Stop>, RunnerError> {
         let Some(stall) = l.stop_rules.stall.as_ref().filter(|s| s.iterations > 0) else {
             return Ok(None);
         };
@@ -141,10 +160,22 @@ impl Runner<'_> {
         if self.stop_state.stall_unchanged < stall.iterations {
             return Ok(None);
         }
+        let lref = self.lref.clone();
+        let stalled = |action| {
+            EventData::LoopStalled(LoopStalled {
+                r#loop: lref.clone(),
+                unchanged_iterations: stall.iterations,
+                action,
+            })
+        };
         if self.stop_state.stall_nudged {
-            return Ok(Some(format!(
-                "stalled: no repository change in {} iterations",
-                stall.iterations
+            self.decisions.push(stalled(StallAction::Stopped));
+            return Ok(Some(Stop::new(
+                StopCause::Stalled,
+                format!(
+                    "stalled: no repository change in {} iterations",
+                    stall.iterations
+                ),
             )));
         }
         self.log.line(&format!(
@@ -154,7 +185,8 @@ impl Runner<'_> {
         let nudge = Payload::Message {
             text: stall_nudge(stall.iterations),
         };
-        self.store.enqueue(&l.id, &[nudge])?;
+        let event = stalled(StallAction::Nudged);
+        self.store.enqueue_with(&l.id, &[nudge], &[event])?;
         self.stop_state.stall_nudged = true;
         self.stop_state.stall_unchanged = 0;
         Ok(None)
