@@ -35,13 +35,6 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
         let printer = Printer::new(OutputMode::Human, false, false);
         return finish(&printer, printer.line(&version_line()));
     }
-    // Bare `forge` shows the help and succeeds.
-    if args.len() <= 1 {
-        use clap::CommandFactory;
-        let help = Cli::command().render_help().to_string();
-        let printer = Printer::new(OutputMode::Human, false, false);
-        return finish(&printer, printer.raw(&help));
-    }
     let raw_json = args.iter().any(|a| a == "--json");
     let raw_jsonl = args.iter().any(|a| a == "--jsonl");
     let cli = match Cli::try_parse_from(&args) {
