@@ -205,6 +205,7 @@ impl From<RunnerError> for CliError {
                 ErrorKind::OperationFailed
             }
             RunnerError::Other(_) => ErrorKind::Unknown,
+            RunnerError::DatabaseGone(_) => ErrorKind::OperationFailed,
         };
         CliError::with_kind(kind, e.to_string()).source(e)
     }

@@ -348,6 +348,37 @@ impl Loop {
     }
 }
 
+/// What a table of loops shows of each (`forge ps`), read without the rest of the row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoopHead {
+    pub id: String,
+    pub short_id: String,
+    pub name: String,
+    pub repo_path: String,
+    pub state: LoopState,
+    pub pool_id: Option<String>,
+    pub profile_id: Option<String>,
+    pub last_run_at: Option<String>,
+    /// Until when the loop waits for a profile, while `waiting`.
+    pub wait_until: Option<String>,
+}
+
+impl From<&Loop> for LoopHead {
+    fn from(l: &Loop) -> Self {
+        LoopHead {
+            id: l.id.clone(),
+            short_id: l.short_id.clone(),
+            name: l.name.clone(),
+            repo_path: l.repo_path.clone(),
+            state: l.state,
+            pool_id: l.pool_id.clone(),
+            profile_id: l.profile_id.clone(),
+            last_run_at: l.last_run_at.clone(),
+            wait_until: l.runner.wait_until.clone(),
+        }
+    }
+}
+
 /// One harness profile: a way to run one agent CLI under one account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {

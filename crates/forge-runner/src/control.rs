@@ -142,33 +142,59 @@ pub fn reconcile(
     loops: &mut [Loop],
 ) -> Result<(), RunnerError> {
     for l in loops.iter_mut().filter(|l| l.state.is_active()) {
-        if runner_alive(paths, &l.id) {
-            continue;
-        }
-        // Re-read: the runner may have finished cleanly between the listing and the check.
-        let fresh = store.get_loop(&l.id)?;
-        if !fresh.state.is_active() {
+        if let Some(fresh) = reconcile_one(store, paths, &l.id)? {
             *l = fresh;
-            continue;
         }
-        tracing::warn!(loop_id = %l.id, name = %l.name, "runner died; ending what it left and marking the loop stopped (stale_runner)");
-        end_orphans(store, &fresh, "runner died (stale_runner)")?;
-        let update = LoopUpdate {
-            reconciled: Some(Some((now_rfc3339(), "stale_runner".into()))),
-            ..LoopUpdate::state_with_error(LoopState::Stopped, "stale_runner")
-        }
-        .wait_until(None)
-        .waiting_since(None)
-        .event(EventData::LoopStopped(LoopStopped {
-            r#loop: LoopRef::of(&fresh),
-            cause: StopCause::RunnerDied,
-            reason: "stale_runner: the runner died (SIGKILL, out of memory or a reboot)".into(),
-            iterations: fresh.runner.iteration_count,
-        }));
-        store.update_loop(&l.id, &update)?;
-        *l = store.get_loop(&l.id)?;
     }
     Ok(())
+}
+
+/// [`reconcile`] for the heads of a loop table (`forge ps`): only loops whose runner died are
+/// read whole.
+pub fn reconcile_heads(
+    store: &mut Store,
+    paths: &RunnerPaths,
+    heads: &mut [forge_core::model::LoopHead],
+) -> Result<(), RunnerError> {
+    for h in heads.iter_mut().filter(|h| h.state.is_active()) {
+        if let Some(fresh) = reconcile_one(store, paths, &h.id)? {
+            *h = forge_core::model::LoopHead::from(&fresh);
+        }
+    }
+    Ok(())
+}
+
+/// Reconciles one loop listed as active: None when its runner is alive, else the loop as it is
+/// now (stopped, `stale_runner`, whatever the dead runner left ended).
+fn reconcile_one(
+    store: &mut Store,
+    paths: &RunnerPaths,
+    loop_id: &str,
+) -> Result<Option<Loop>, RunnerError> {
+    if runner_alive(paths, loop_id) {
+        return Ok(None);
+    }
+    // Re-read: the runner may have finished cleanly between the listing and the check.
+    let fresh = store.get_loop(loop_id)?;
+    if !fresh.state.is_active() {
+        return Ok(Some(fresh));
+    }
+    tracing::warn!(loop_id, name = %fresh.name, "runner died; ending what it left and marking the loop stopped (stale_runner)");
+    end_orphans(store, &fresh, "runner died (stale_runner)")?;
+    let update = LoopUpdate {
+        reconciled: Some(Some((now_rfc3339(), "stale_runner".into()))),
+        ..LoopUpdate::state_with_error(LoopState::Stopped, "stale_runner")
+    }
+    .wait_until(None)
+    .waiting_since(None)
+    .event(EventData::LoopStopped(LoopStopped {
+        r#loop: LoopRef::of(&fresh),
+        cause: StopCause::RunnerDied,
+        reason: "stale_runner: the runner died (SIGKILL, out of memory or a reboot)".into(),
+        iterations: fresh.runner.iteration_count,
+    }));
+    store.update_loop(loop_id, &update)?;
+    Ok(Some(store.get_loop(loop_id)?))
 }
 
 /// Ends what a dead runner left behind: its auxiliary child (a check, git) and the harness

@@ -33,6 +33,9 @@ pub enum RunnerError {
     /// A prompt could not be used (empty reference, unreadable file).
     #[error("{0}")]
     Prompt(String),
+    /// The database file disappeared under a running runner.
+    #[error("database {0} was removed while the runner ran")]
+    DatabaseGone(String),
     /// Anything else the runner gives up on.
     #[error("{0}")]
     Other(String),

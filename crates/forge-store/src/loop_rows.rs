@@ -2,7 +2,7 @@
 //! that does not decode is an error naming the loop and the column, never a silent default (a
 //! corrupt stop rule must not quietly switch a guard off).
 
-use forge_core::model::{ChildJob, Loop, RunnerState};
+use forge_core::model::{ChildJob, Loop, LoopHead, RunnerState};
 use forge_core::stop::{Guards, QualPrompt, QualStop, QuantStop, StallStop, StopConfig, StopState};
 use rusqlite::{Row, Transaction, params};
 
@@ -63,6 +63,24 @@ pub(crate) fn loop_from_row(r: &Row<'_>) -> rusqlite::Result<Loop> {
             stall_nudged: r.get::<_, i64>(41)? != 0,
         },
         stop_rules: stop_rules(r, who)?,
+        id,
+        name,
+    })
+}
+
+/// The columns of [`LOOP_SELECT`]'s light sibling in `list_loop_heads`.
+pub(crate) fn head_from_row(r: &Row<'_>) -> rusqlite::Result<LoopHead> {
+    let id: String = r.get(0)?;
+    let name: String = r.get(2)?;
+    let state = enum_req(r, 4, "loop", (id.as_str(), name.as_str()), "state")?;
+    Ok(LoopHead {
+        short_id: r.get(1)?,
+        repo_path: r.get(3)?,
+        state,
+        pool_id: r.get(5)?,
+        profile_id: r.get(6)?,
+        last_run_at: r.get(7)?,
+        wait_until: r.get(8)?,
         id,
         name,
     })

@@ -9,7 +9,7 @@ use crate::events::{loop_ref, record, record_all};
 use crate::loop_rows::{LOOP_SELECT, loop_from_row};
 use crate::{Result, Store, StoreError};
 use forge_core::events::{EventData, LoopOnly, LoopRef, LoopStateChanged};
-use forge_core::model::{ChildJob, Loop, LoopState, RunnerOwner};
+use forge_core::model::{ChildJob, Loop, LoopHead, LoopState, RunnerOwner};
 use forge_core::stop::StopState;
 use forge_core::time::now_rfc3339;
 use rusqlite::{OptionalExtension, params_from_iter, types::Value as SqlValue};
@@ -230,7 +230,27 @@ impl Store {
 
     /// Lists loops matching `filter`, oldest first.
     pub fn list_loops(&self, filter: &LoopFilter) -> Result<Vec<Loop>> {
-        let mut sql = format!("{LOOP_SELECT} WHERE 1=1");
+        self.select_loops(LOOP_SELECT, filter, loop_from_row)
+    }
+
+    /// Lists the columns a loop table shows (`ps`), oldest first: much cheaper than
+    /// [`Store::list_loops`] for large fleets (no stop rules, guards or counters).
+    pub fn list_loop_heads(&self, filter: &LoopFilter) -> Result<Vec<LoopHead>> {
+        self.select_loops(
+            "SELECT id, short_id, name, repo_path, state, pool_id, profile_id, last_run_at, \
+             wait_until FROM loops",
+            filter,
+            crate::loop_rows::head_from_row,
+        )
+    }
+
+    fn select_loops<T>(
+        &self,
+        select: &str,
+        filter: &LoopFilter,
+        map: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut sql = format!("{select} WHERE 1=1");
         let mut args: Vec<SqlValue> = Vec::new();
         let mut add = |clause: &str, value: &str| {
             args.push(SqlValue::Text(value.to_string()));
@@ -257,7 +277,7 @@ impl Store {
         }
         sql.push_str(" ORDER BY loops.created_at, loops.rowid");
         let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), loop_from_row)?;
+        let rows = stmt.query_map(params_from_iter(args), map)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 

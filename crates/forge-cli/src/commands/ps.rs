@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 
 use clap::Args;
-use forge_core::model::{Loop, LoopState};
+use forge_core::model::{Loop, LoopHead, LoopState};
 use forge_runner::{control, runner_alive};
+use forge_store::{Store, UsageTotals};
 use serde_json::{Map, Value, json};
 
 use crate::context::Ctx;
@@ -22,6 +23,39 @@ pub(crate) struct PsArgs {
     filter: FilterArgs,
 }
 
+/// What the listing looks up once for every row.
+struct Lookups {
+    runs: HashMap<String, i64>,
+    pending: HashMap<String, i64>,
+    usage: HashMap<String, UsageTotals>,
+    profiles: HashMap<String, String>,
+    pools: HashMap<String, String>,
+}
+
+impl Lookups {
+    fn load(store: &Store) -> Result<Self, CliError> {
+        Ok(Lookups {
+            runs: store.run_counts()?,
+            pending: store.pending_counts()?,
+            usage: store.usage_totals()?,
+            profiles: store
+                .list_profiles()?
+                .into_iter()
+                .map(|p| (p.id, p.name))
+                .collect(),
+            pools: store
+                .list_pools()?
+                .into_iter()
+                .map(|p| (p.id, p.name))
+                .collect(),
+        })
+    }
+
+    fn name(map: &HashMap<String, String>, id: &Option<String>) -> Option<String> {
+        id.as_ref().and_then(|i| map.get(i).cloned())
+    }
+}
+
 /// Runs `forge ps`.
 pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
     let mut store = ctx.open_store()?;
@@ -30,93 +64,92 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
     if filter.repo.is_none() && ctx.switches.chdir_given {
         filter.repo = Some(ctx.repo().display().to_string());
     }
-    let mut loops = store.list_loops(&filter)?;
-    control::reconcile(&mut store, &paths, &mut loops)?;
-    if loops.is_empty() {
-        return if ctx.printer.is_json() {
-            ctx.printer.json(&Vec::<Value>::new())
-        } else {
-            ctx.printer.line("No loops found")
-        };
-    }
-    let runs = store.run_counts()?;
-    let pending = store.pending_counts()?;
-    let usage = store.usage_totals()?;
-    let profiles: HashMap<String, String> = store
-        .list_profiles()?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
-    let pools: HashMap<String, String> = store
-        .list_pools()?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
-    let name_of = |map: &HashMap<String, String>, id: &Option<String>| {
-        id.as_ref().and_then(|i| map.get(i).cloned())
-    };
     if ctx.printer.is_json() {
+        let mut loops = store.list_loops(&filter)?;
+        control::reconcile(&mut store, &paths, &mut loops)?;
+        let lookups = Lookups::load(&store)?;
         let rows: Vec<Value> = loops
             .iter()
-            .map(|l| {
-                let mut v = l.to_json();
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("runs".into(), json!(runs.get(&l.id).copied().unwrap_or(0)));
-                    obj.insert(
-                        "pending_queue".into(),
-                        json!(pending.get(&l.id).copied().unwrap_or(0)),
-                    );
-                    obj.insert(
-                        "profile_name".into(),
-                        json!(name_of(&profiles, &l.profile_id)),
-                    );
-                    obj.insert("pool_name".into(), json!(name_of(&pools, &l.pool_id)));
-                    // Reconciliation just ran: only loops in an active state can have a runner.
-                    let alive = l.state.is_active() && runner_alive(&paths, &l.id);
-                    obj.insert("runner_alive".into(), json!(alive));
-                    if let Some(u) = usage.get(&l.id) {
-                        obj.insert(
-                            "tokens".into(),
-                            json!({
-                                "input": u.input_tokens,
-                                "output": u.output_tokens,
-                                "cache_read": u.cache_read_tokens,
-                                "cache_write": u.cache_write_tokens,
-                            }),
-                        );
-                        obj.insert("cost_usd".into(), json!(u.cost_usd));
-                    }
-                    if let Some(owner) = l.runner_owner() {
-                        obj.insert("runner_owner".into(), json!(owner));
-                    }
-                    if let Some(until) = l.wait_until() {
-                        obj.insert("wait_until".into(), json!(until));
-                    }
-                    insert_reference_keys(obj, l, alive);
-                }
-                v
-            })
+            .map(|l| json_row(l, &lookups, &paths))
             .collect();
         return ctx.printer.json(&rows);
     }
-    let rows: Vec<Vec<String>> = loops
+    // The table needs only a few columns of each loop: read just those (large fleets).
+    let mut heads = store.list_loop_heads(&filter)?;
+    control::reconcile_heads(&mut store, &paths, &mut heads)?;
+    if heads.is_empty() {
+        return ctx.printer.line("No loops found");
+    }
+    let lookups = Lookups::load(&store)?;
+    print_table(ctx, &heads, &lookups)
+}
+
+fn json_row(l: &Loop, k: &Lookups, paths: &forge_runner::RunnerPaths) -> Value {
+    let mut v = l.to_json();
+    let Some(obj) = v.as_object_mut() else {
+        return v;
+    };
+    obj.insert(
+        "runs".into(),
+        json!(k.runs.get(&l.id).copied().unwrap_or(0)),
+    );
+    obj.insert(
+        "pending_queue".into(),
+        json!(k.pending.get(&l.id).copied().unwrap_or(0)),
+    );
+    obj.insert(
+        "profile_name".into(),
+        json!(Lookups::name(&k.profiles, &l.profile_id)),
+    );
+    obj.insert(
+        "pool_name".into(),
+        json!(Lookups::name(&k.pools, &l.pool_id)),
+    );
+    // Reconciliation just ran: only loops in an active state can have a runner.
+    let alive = l.state.is_active() && runner_alive(paths, &l.id);
+    obj.insert("runner_alive".into(), json!(alive));
+    if let Some(u) = k.usage.get(&l.id) {
+        obj.insert(
+            "tokens".into(),
+            json!({
+                "input": u.input_tokens,
+                "output": u.output_tokens,
+                "cache_read": u.cache_read_tokens,
+                "cache_write": u.cache_write_tokens,
+            }),
+        );
+        obj.insert("cost_usd".into(), json!(u.cost_usd));
+    }
+    if let Some(owner) = l.runner_owner() {
+        obj.insert("runner_owner".into(), json!(owner));
+    }
+    if let Some(until) = l.wait_until() {
+        obj.insert("wait_until".into(), json!(until));
+    }
+    insert_reference_keys(obj, l, alive);
+    v
+}
+
+fn print_table(ctx: &Ctx, heads: &[LoopHead], k: &Lookups) -> Result<(), CliError> {
+    let rows: Vec<Vec<String>> = heads
         .iter()
-        .map(|l: &Loop| {
+        .map(|l| {
+            let usage = k.usage.get(&l.id);
             vec![
                 ctx.printer.paint("36", &l.short_id),
                 l.name.clone(),
-                runs.get(&l.id).copied().unwrap_or(0).to_string(),
+                k.runs.get(&l.id).copied().unwrap_or(0).to_string(),
                 l.state.to_string(),
                 or_dash(if l.state == LoopState::Waiting {
-                    l.wait_until()
+                    l.wait_until.as_deref()
                 } else {
                     None
                 }),
-                or_dash(name_of(&profiles, &l.profile_id).as_deref()),
-                or_dash(name_of(&pools, &l.pool_id).as_deref()),
-                pending.get(&l.id).copied().unwrap_or(0).to_string(),
+                or_dash(Lookups::name(&k.profiles, &l.profile_id).as_deref()),
+                or_dash(Lookups::name(&k.pools, &l.pool_id).as_deref()),
+                k.pending.get(&l.id).copied().unwrap_or(0).to_string(),
                 or_dash(l.last_run_at.as_deref()),
-                usage.get(&l.id).map_or_else(
+                usage.map_or_else(
                     || "-".to_string(),
                     |u| {
                         compact_tokens(
@@ -128,7 +161,6 @@ pub(crate) fn run(ctx: &Ctx, args: PsArgs) -> Result<(), CliError> {
                     },
                 ),
                 usage
-                    .get(&l.id)
                     .filter(|u| u.cost_usd > 0.0)
                     .map_or_else(|| "-".to_string(), |u| format!("${:.2}", u.cost_usd)),
                 l.repo_path.clone(),

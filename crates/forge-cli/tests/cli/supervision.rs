@@ -259,3 +259,38 @@ fn a_runner_sigkilled_mid_check_leaves_nothing_that_ps_does_not_end() {
     );
     assert!(aux_job(&env, "orphan").is_none());
 }
+
+#[test]
+fn a_runner_whose_database_was_removed_exits_instead_of_idling_forever() {
+    let env = env();
+    profile(&env, "p", "true");
+    env.forge(&[
+        "up",
+        "--profile",
+        "p",
+        "--name",
+        "orphaned",
+        "--prompt-msg",
+        "x",
+        "--interval",
+        "1h",
+    ])
+    .success();
+    assert!(wait_until(Duration::from_secs(20), || state(
+        &env, "orphaned"
+    ) == "sleeping"));
+    let pid: i64 = db(&env)
+        .query_row(
+            "SELECT runner_pid FROM loops WHERE name = 'orphaned'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    std::fs::remove_dir_all(env.data_dir()).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(3), || !forge_testkit::pid_alive(
+            pid as i32
+        )),
+        "the runner lived on without its database"
+    );
+}

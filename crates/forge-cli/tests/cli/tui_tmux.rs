@@ -1,4 +1,4 @@
-//! The dashboard in a real terminal: `forge tui` runs in a tmux pane against live loops, and the
+//! The dashboard in a real terminal: bare `forge` runs in a tmux pane against live loops, and the
 //! test types keys and reads the screen the way an operator would. Needs `tmux` on PATH (CI
 //! installs it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -93,11 +93,9 @@ fn start_dashboard<'a>(env: &'a TestEnv, forge: &Path) -> Tmux<'a> {
         bin: tmux_binary(),
         socket: env.root().join("tmux.sock"),
     };
-    // The pane runs the dashboard, then reports how it ended and stays open.
-    let script = format!(
-        "'{}' tui; echo \"forge exited $?\"; exec cat",
-        forge.display()
-    );
+    // The pane runs bare `forge` (on a terminal: the dashboard), then reports how it ended and
+    // stays open.
+    let script = format!("'{}'; echo \"forge exited $?\"; exec cat", forge.display());
     tmux.run(&[
         "new-session",
         "-d",

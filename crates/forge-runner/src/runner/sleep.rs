@@ -77,6 +77,14 @@ impl Runner<'_> {
             if now >= deadline {
                 return Ok(Woken::Elapsed);
             }
+            if !self.paths.db_path.exists() {
+                // The data dir was removed (a deleted test home, `rm -rf ~/.local/share/forge`):
+                // nothing can be recorded any more, so the runner ends instead of idling forever.
+                self.log.line("database removed; runner exiting");
+                return Err(RunnerError::DatabaseGone(
+                    self.paths.db_path.display().to_string(),
+                ));
+            }
             if !trimmed && now - started >= SLEEP_TRIM_AFTER {
                 trimmed = true;
                 crate::trim::release_idle_memory();
