@@ -10,18 +10,24 @@ use crate::cached::Cached;
 use crate::decode::{enum_opt, enum_req, json_opt};
 use crate::{Result, StoreError};
 
-/// `SELECT` of every loop column, with the stop rules joined; append `WHERE ...`.
+/// `SELECT` of every loop column but the stop rules (see [`RULES_SELECT`]); append `WHERE ...`.
 pub(crate) const LOOP_SELECT: &str = "SELECT loops.id, short_id, name, repo_path, base_prompt_path, \
     base_prompt_msg, interval_seconds, max_iterations, max_runtime_seconds, pool_id, profile_id, state, \
     last_run_at, last_exit_code, last_error, log_path, ledger_path, tags_json, created_at, updated_at, \
     runner_pid, runner_started_at, iteration_count, wait_until, waiting_since, runner_owner, \
     runner_instance_id, reconciled_at, reconcile_reason, job_kind, job_token, job_pgid, config_error, \
     run_timeout_seconds, idle_timeout_seconds, max_cost_usd, max_tokens, \
-    stop_main_count, stop_qual_count, stop_qual_last_main, stall_unchanged, stall_nudged, \
-    quant_cmd, quant_every, quant_when, quant_decision, quant_exit_codes, quant_exit_invert, \
-    quant_stdout_mode, quant_stderr_mode, quant_stdout_regex, quant_stderr_regex, quant_timeout_seconds, \
-    qual_every, qual_prompt, qual_prompt_is_path, qual_on_invalid, stall_iterations \
-    FROM loops LEFT JOIN loop_stop_rules ON loop_stop_rules.loop_id = loops.id";
+    stop_main_count, stop_qual_count, stop_qual_last_main, stall_unchanged, stall_nudged \
+    FROM loops";
+
+/// `SELECT` of the stop rules (after the loop id), for [`rules_from_row`]; append `WHERE ...`.
+/// Read apart from the loop row: SQLite re-compiles a join keyed by a bound id on every
+/// execution (its plan depends on the parameter), which had doubled a runner's per-iteration
+/// cost.
+pub(crate) const RULES_SELECT: &str = "SELECT loop_id, quant_cmd, quant_every, quant_when, \
+    quant_decision, quant_exit_codes, quant_exit_invert, quant_stdout_mode, quant_stderr_mode, \
+    quant_stdout_regex, quant_stderr_regex, quant_timeout_seconds, qual_every, qual_prompt, \
+    qual_prompt_is_path, qual_on_invalid, stall_iterations FROM loop_stop_rules";
 
 pub(crate) fn loop_from_row(r: &Row<'_>) -> rusqlite::Result<Loop> {
     let id: String = r.get(0)?;
@@ -62,7 +68,7 @@ pub(crate) fn loop_from_row(r: &Row<'_>) -> rusqlite::Result<Loop> {
             stall_unchanged: r.get(40)?,
             stall_nudged: r.get::<_, i64>(41)? != 0,
         },
-        stop_rules: stop_rules(r, who)?,
+        stop_rules: StopConfig::default(),
         id,
         name,
     })
@@ -123,37 +129,38 @@ fn exit_codes(text: &str) -> std::result::Result<Vec<i64>, String> {
         .collect()
 }
 
-fn stop_rules(r: &Row<'_>, who: (&str, &str)) -> rusqlite::Result<StopConfig> {
-    let quant = match r.get::<_, Option<String>>(42)? {
+/// The stop rules of one [`RULES_SELECT`] row; `who` names the loop in decoding errors.
+pub(crate) fn rules_from_row(r: &Row<'_>, who: (&str, &str)) -> rusqlite::Result<StopConfig> {
+    let quant = match r.get::<_, Option<String>>(1)? {
         None => None,
         Some(cmd) => Some(QuantStop {
             cmd,
-            every_n: r.get::<_, Option<i64>>(43)?.unwrap_or(1),
-            when: enum_req(r, 44, "loop", who, "quant_when")?,
-            decision: enum_req(r, 45, "loop", who, "quant_decision")?,
-            exit_codes: exit_codes(&r.get::<_, String>(46)?)
-                .map_err(|e| crate::decode::bad(46, "loop", who, "quant_exit_codes", e))?,
-            exit_invert: r.get::<_, i64>(47)? != 0,
-            stdout_mode: enum_req(r, 48, "loop", who, "quant_stdout_mode")?,
-            stderr_mode: enum_req(r, 49, "loop", who, "quant_stderr_mode")?,
-            stdout_regex: r.get(50)?,
-            stderr_regex: r.get(51)?,
-            timeout_seconds: r.get(52)?,
+            every_n: r.get::<_, Option<i64>>(2)?.unwrap_or(1),
+            when: enum_req(r, 3, "loop", who, "quant_when")?,
+            decision: enum_req(r, 4, "loop", who, "quant_decision")?,
+            exit_codes: exit_codes(&r.get::<_, String>(5)?)
+                .map_err(|e| crate::decode::bad(5, "loop", who, "quant_exit_codes", e))?,
+            exit_invert: r.get::<_, i64>(6)? != 0,
+            stdout_mode: enum_req(r, 7, "loop", who, "quant_stdout_mode")?,
+            stderr_mode: enum_req(r, 8, "loop", who, "quant_stderr_mode")?,
+            stdout_regex: r.get(9)?,
+            stderr_regex: r.get(10)?,
+            timeout_seconds: r.get(11)?,
         }),
     };
-    let qual = match r.get::<_, Option<i64>>(53)? {
+    let qual = match r.get::<_, Option<i64>>(12)? {
         None => None,
         Some(every_n) => Some(QualStop {
             every_n,
             prompt: QualPrompt {
-                prompt: r.get(54)?,
-                is_path: r.get::<_, i64>(55)? != 0,
+                prompt: r.get(13)?,
+                is_path: r.get::<_, i64>(14)? != 0,
             },
-            on_invalid: enum_req(r, 56, "loop", who, "qual_on_invalid")?,
+            on_invalid: enum_req(r, 15, "loop", who, "qual_on_invalid")?,
         }),
     };
     let stall = r
-        .get::<_, Option<i64>>(57)?
+        .get::<_, Option<i64>>(16)?
         .map(|iterations| StallStop { iterations });
     Ok(StopConfig { quant, qual, stall })
 }

@@ -6,11 +6,11 @@ use crate::cached::Cached;
 use std::collections::HashMap;
 
 use crate::events::{loop_ref, record, record_all};
-use crate::loop_rows::{LOOP_SELECT, loop_from_row};
+use crate::loop_rows::{LOOP_SELECT, RULES_SELECT, loop_from_row, rules_from_row};
 use crate::{Result, Store, StoreError};
 use forge_core::events::{EventData, LoopOnly, LoopRef, LoopStateChanged};
 use forge_core::model::{ChildJob, Loop, LoopHead, LoopState, RunnerOwner};
-use forge_core::stop::StopState;
+use forge_core::stop::{StopConfig, StopState};
 use forge_core::time::now_rfc3339;
 use rusqlite::{OptionalExtension, params_from_iter, types::Value as SqlValue};
 
@@ -193,17 +193,25 @@ impl Store {
 
     /// Fetches a loop by id.
     pub fn get_loop(&self, id: &str) -> Result<Loop> {
-        self.conn()
-            .row_cached(
-                &format!("{LOOP_SELECT} WHERE loops.id = ?1"),
-                [id],
-                loop_from_row,
-            )
+        let mut l = self
+            .conn()
+            .row_cached(&format!("{LOOP_SELECT} WHERE id = ?1"), [id], loop_from_row)
             .optional()?
             .ok_or_else(|| StoreError::NotFound {
                 what: "loop",
                 name: id.to_string(),
+            })?;
+        let who = (l.id.clone(), l.name.clone());
+        if let Some(rules) = self
+            .conn()
+            .row_cached(&format!("{RULES_SELECT} WHERE loop_id = ?1"), [id], |r| {
+                rules_from_row(r, (&who.0, &who.1))
             })
+            .optional()?
+        {
+            l.stop_rules = rules;
+        }
+        Ok(l)
     }
 
     /// Whether a loop with this name exists.
@@ -230,7 +238,29 @@ impl Store {
 
     /// Lists loops matching `filter`, oldest first.
     pub fn list_loops(&self, filter: &LoopFilter) -> Result<Vec<Loop>> {
-        self.select_loops(LOOP_SELECT, filter, loop_from_row)
+        let mut loops = self.select_loops(LOOP_SELECT, filter, loop_from_row)?;
+        if loops.is_empty() {
+            return Ok(loops);
+        }
+        // Few loops have stop rules: read them all in one statement and attach them.
+        let names: HashMap<String, String> = loops
+            .iter()
+            .map(|l| (l.id.clone(), l.name.clone()))
+            .collect();
+        let mut stmt = self.conn().prepare_cached(RULES_SELECT)?;
+        let mut rows = stmt.query([])?;
+        let mut rules: HashMap<String, StopConfig> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let Some(name) = names.get(&id) else { continue };
+            rules.insert(id.clone(), rules_from_row(r, (&id, name))?);
+        }
+        for l in &mut loops {
+            if let Some(r) = rules.remove(&l.id) {
+                l.stop_rules = r;
+            }
+        }
+        Ok(loops)
     }
 
     /// Lists the columns a loop table shows (`ps`), oldest first: much cheaper than
@@ -275,7 +305,7 @@ impl Store {
             );
             sql.push(')');
         }
-        sql.push_str(" ORDER BY loops.created_at, loops.rowid");
+        sql.push_str(" ORDER BY created_at, rowid");
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), map)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

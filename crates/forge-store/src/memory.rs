@@ -44,7 +44,7 @@ impl Store {
 
     /// A loop's memory, sorted by key.
     pub fn kv_list(&self, loop_id: &str) -> Result<Vec<LoopKv>> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn().prepare_cached(
             "SELECT id, loop_id, key, value, created_at, updated_at FROM loop_kv WHERE loop_id = ?1 ORDER BY key",
         )?;
         let rows = stmt.query_map([loop_id], kv_from_row)?;
@@ -110,7 +110,7 @@ impl Store {
 
     /// Work-state rows: current first, then newest (`limit` ≤ 0 = 200).
     pub fn work_list(&self, loop_id: &str, limit: i64) -> Result<Vec<WorkState>> {
-        let mut stmt = self.conn().prepare(&format!(
+        let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {WORK_COLUMNS} FROM loop_work_state WHERE loop_id = ?1 ORDER BY is_current DESC, updated_at DESC, rowid DESC LIMIT ?2"
         ))?;
         let rows = stmt.query_map(

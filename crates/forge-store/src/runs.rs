@@ -309,12 +309,30 @@ fn run_started(tx: &Transaction<'_>, run: &LoopRun) -> Result<EventData> {
 
 /// `run.finished` for a run row just closed.
 fn run_finished(tx: &Transaction<'_>, run_id: &str, finish: &RunFinish) -> Result<EventData> {
-    let (loop_id, profile, started, finished): (String, Option<String>, String, Option<String>) = tx.row_cached(
-        "SELECT r.loop_id, COALESCE(p.name, json_extract(r.metadata_json, '$.profile_name')), r.started_at, r.finished_at
-         FROM loop_runs r LEFT JOIN profiles p ON p.id = r.profile_id WHERE r.id = ?1",
+    // Two keyed reads rather than a join: SQLite re-compiles a join keyed by a bound id on
+    // every execution.
+    type RunKeys = (
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+    );
+    let (loop_id, profile_id, recorded_name, started, finished): RunKeys = tx.row_cached(
+        "SELECT loop_id, profile_id, json_extract(metadata_json, '$.profile_name'), started_at, finished_at
+         FROM loop_runs WHERE id = ?1",
         [run_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
+    let current_name = match &profile_id {
+        Some(id) => tx
+            .row_cached("SELECT name FROM profiles WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?,
+        None => None,
+    };
+    let profile: Option<String> = current_name.or(recorded_name);
     let duration_seconds = match (parse_ts(&started), finished.as_deref().and_then(parse_ts)) {
         (Some(a), Some(b)) => seconds_between(a, b).max(0),
         _ => 0,
