@@ -87,6 +87,7 @@ impl Runner<'_> {
             }
             if !trimmed && now - started >= SLEEP_TRIM_AFTER {
                 trimmed = true;
+                self.store.release_memory(true);
                 crate::trim::release_idle_memory();
             }
             woke = self.poll_wake(deadline.duration_since(now).min(SLEEP_CHECK));
