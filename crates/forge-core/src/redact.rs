@@ -170,7 +170,9 @@ mod tests {
 
     #[test]
     fn text_around_a_secret_keeps_its_characters() {
-        let out = redact_secrets("clé: «token=mot_de_passe_été» — ключ sk-ant-api03-abcdefghijklmnopqrstuv ✓");
+        let out = redact_secrets(
+            "clé: «token=mot_de_passe_été» — ключ sk-ant-api03-abcdefghijklmnopqrstuv ✓",
+        );
         assert_eq!(out, "clé: «token=[REDACTED] — ключ [REDACTED] ✓");
         let plain = "résumé of the run: всё хорошо, nothing secret here at all";
         assert_eq!(redact_secrets(plain), plain);

@@ -187,8 +187,7 @@ impl<'a> RunWatch<'a> {
             self.trims_done += 1;
             // Compiled statements go only at the last trim: a run that lasts that long does not
             // notice compiling them again, a quick one keeps them.
-            self.store
-                .release_memory(self.trims_done == TRIM_AT.len());
+            self.store.release_memory(self.trims_done == TRIM_AT.len());
             crate::trim::release_idle_memory();
         }
     }
