@@ -190,11 +190,26 @@ fn thirty_loops_sharing_one_slot_all_run_in_turn() {
             .map(|l| l["runs"].as_i64().unwrap())
             .collect()
     };
-    let enough = wait_until(Duration::from_secs(120), || {
-        runs_per_loop().iter().sum::<i64>() >= 120
+    // Fairness is judged from the moment every loop has run once (`up -n 30` starts the runners
+    // one after another, so the first ones get going earlier), on counts as one `ps` saw them
+    // (while `kill --all` ends the loops one by one, the rest share the slot among fewer).
+    let mut base = Vec::new();
+    let started = wait_until(Duration::from_secs(60), || {
+        base = runs_per_loop();
+        base.len() == 30 && base.iter().all(|r| *r >= 1)
     });
+    let mut runs = Vec::new();
+    let enough = started
+        && wait_until(Duration::from_secs(120), || {
+            runs = runs_per_loop()
+                .iter()
+                .zip(&base)
+                .map(|(now, before)| now - before)
+                .collect();
+            runs.iter().sum::<i64>() >= 120
+        });
     env.forge(&["kill", "--all"]).success();
-    let runs = runs_per_loop();
+    assert!(started, "not every loop ran within 60 s: {base:?}");
     assert!(enough, "too few runs in 120 s: {runs:?}");
     let (min, max) = (runs.iter().min().unwrap(), runs.iter().max().unwrap());
     // 120 runs over 30 loops is 4 rounds: waiting loops get the slot in the order they waited.
