@@ -340,9 +340,17 @@ fn profile_init_imports_aliases() {
         ])
     );
     env.set_var("FORGE_ALIAS_FILE", env.root().join("none"));
-    assert_eq!(
-        ok(&env, &["profile", "init"]).stdout,
-        "No aliases processed\n"
+    let none = ok(&env, &["profile", "init"]);
+    assert_eq!(none.stdout, "No aliases processed\n");
+    // A new user learns what was looked for and how to go on.
+    assert!(
+        none.stderr
+            .contains("no agent CLI (codex, claude, opencode, pi, droid, gemini) on the PATH")
+            && none
+                .stderr
+                .contains("forge profile add command --name NAME --command CMD"),
+        "{}",
+        none.stderr
     );
 }
 

@@ -217,6 +217,15 @@ pub(crate) fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CliError> {
         ));
     }
     if created.is_empty() && skipped.is_empty() && missing.is_empty() {
+        if on_path.is_empty() {
+            let looked_for: Vec<&str> = PATH_HARNESSES.iter().map(|(h, _)| *h).collect();
+            ctx.printer.note(&format!(
+                "no agent CLI ({}) on the PATH a loop started from this shell gets, and no shell \
+                 alias that runs one; install one and run `forge profile init` again, or add any \
+                 program with `forge profile add command --name NAME --command CMD`",
+                looked_for.join(", ")
+            ));
+        }
         return ctx.printer.line("No aliases processed");
     }
     let mut out = String::new();
