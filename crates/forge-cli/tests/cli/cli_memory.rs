@@ -268,3 +268,52 @@ fn memory_set_by_the_agent_shows_in_the_next_prompt() {
         "yes\n"
     );
 }
+
+/// The fenced block of `lang` that follows the paragraph starting with `after` in the README.
+fn readme_block(after: &str, lang: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let rest = &readme[readme
+        .find(after)
+        .unwrap_or_else(|| panic!("README.md has no paragraph {after:?}"))..];
+    let open = format!("```{lang}\n");
+    let start = rest.find(&open).expect("no block after the paragraph") + open.len();
+    let len = rest[start..].find("```").expect("unclosed block");
+    rest[start..start + len].to_string()
+}
+
+#[test]
+fn the_readme_loop_memory_example_runs_as_written() {
+    let commands = readme_block("Worked example: an agent that remembers", "sh");
+    let expected = readme_block("The second prompt ends with:", "text");
+    let mut env = env();
+    // As a user has it: `forge` installed on their PATH; the loop's agent finds it by name.
+    let forge = std::path::Path::new(env!("CARGO_BIN_EXE_forge"));
+    let path = format!(
+        "{}:{}",
+        forge.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    env.set_var("PATH", path);
+    let out = forge_testkit::run_output(
+        env.cmd_path(std::path::Path::new("bash"))
+            .args(["-e", "-c", &commands]),
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    wait_stopped(&env, "mem-demo");
+    let log = std::fs::read_to_string(env.log_path("mem-demo")).unwrap();
+    let second = log
+        .split(" start (profile=rememberer)\n")
+        .nth(2)
+        .unwrap_or_else(|| panic!("no second run:\n{log}"));
+    // Every line of the README's capture, the update time aside, is in the second prompt.
+    let updated = regex::Regex::new(r" updated=\S+").unwrap();
+    let second = updated.replace_all(second, "");
+    for line in expected.lines() {
+        let line = updated.replace_all(line, "");
+        assert!(
+            second.lines().any(|l| l == line),
+            "the second prompt lacks the README's line {line:?}:\n{second}"
+        );
+    }
+}
