@@ -265,9 +265,17 @@ fn hook_json(hook: &Hook, last: Option<&forge_store::Delivery>) -> Value {
     })
 }
 
-fn scope_text(scope: &HookScope) -> String {
+/// A hook's scope for people: a loop by its name and short id (the stored scope is its id).
+fn scope_text(store: &forge_store::Store, scope: &HookScope) -> String {
     match scope {
         HookScope::All => "all".into(),
+        HookScope::Entity {
+            entity_type,
+            entity_id,
+        } if entity_type == "loop" => match store.get_loop(entity_id) {
+            Ok(l) => format!("loop {} ({})", l.name, l.short_id),
+            Err(_) => format!("loop {entity_id} (no such loop)"),
+        },
         HookScope::Entity {
             entity_type,
             entity_id,
@@ -294,7 +302,7 @@ fn ls(ctx: &Ctx) -> Result<(), CliError> {
         rows.push(vec![
             h.id.to_string(),
             h.on_text(),
-            scope_text(&h.scope),
+            scope_text(&store, &h.scope),
             h.action.summary(),
             forge_core::duration::format_go_duration((h.timeout_ms / 1000) as i64),
             if h.enabled { "yes".into() } else { "no".into() },

@@ -547,9 +547,11 @@ fn hook_commands_check_their_input_list_test_and_remove() {
         ls.lines()
             .nth(1)
             .unwrap()
-            .starts_with("1   loop.stopped,run.rate_limited  loop abc"),
+            .starts_with("1   loop.stopped,run.rate_limited  loop abc (no such loop)"),
         "{ls}"
     );
+    // A loop scope reads as the loop's name and short id, not its stored UUID.
+    assert!(ls.lines().nth(2).unwrap().contains(" loop quiet ("), "{ls}");
     assert_eq!(
         ok(&env, &["hook", "test", "1"])
             .stdout
