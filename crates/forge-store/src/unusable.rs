@@ -55,3 +55,42 @@ pub(crate) fn explain(path: &Path, e: StoreError) -> StoreError {
         hint,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite_error(code: std::ffi::c_int) -> StoreError {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            None,
+        ))
+    }
+
+    // A read-only data dir cannot be made for root, who runs CI here, so the mapping is checked
+    // on the error SQLite reports for it.
+    #[test]
+    fn a_read_only_data_dir_names_the_directory_and_the_fix() {
+        let path = Path::new("/data/forge/forge.db");
+        let StoreError::Unusable {
+            path: p,
+            problem,
+            hint,
+        } = explain(path, sqlite_error(rusqlite::ffi::SQLITE_READONLY))
+        else {
+            panic!("not explained");
+        };
+        assert_eq!(p, "/data/forge/forge.db");
+        assert_eq!(
+            problem,
+            "cannot be written (is /data/forge writable by you?)"
+        );
+        assert!(hint.contains("chmod u+rwx /data/forge") && hint.contains("FORGE_DATA_DIR"));
+    }
+
+    #[test]
+    fn other_errors_pass_through() {
+        let e = explain(Path::new("x.db"), sqlite_error(rusqlite::ffi::SQLITE_BUSY));
+        assert!(matches!(e, StoreError::Sqlite(_)), "{e:?}");
+    }
+}

@@ -108,6 +108,35 @@ fn a_file_that_is_not_a_database_is_named_with_the_next_step() {
 }
 
 #[test]
+fn a_damaged_database_is_named_with_the_recovery_step() {
+    let env = env();
+    env.forge(&["ps"]).success();
+    let db = env.db_path();
+    // Checkpoint the WAL into the file, then keep SQLite's 100-byte header and wreck the rest
+    // of the schema page: the file still says "SQLite format 3", its content is malformed.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    drop(conn);
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes[100..4096].fill(0xA5);
+    std::fs::write(&db, bytes).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let out = env.forge(&["ps"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "Error: database {} is damaged (database disk image is malformed, or its -wal file is)\nHint: Stop the loops (`forge kill --all`), then try `sqlite3 {0} '.recover'",
+            db.display()
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn kill_ends_runners_from_their_lock_files_when_the_database_is_unreadable() {
     let env = env();
     env.forge(&[
