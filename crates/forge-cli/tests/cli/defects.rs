@@ -2,24 +2,12 @@
 
 use std::time::Duration;
 
+use crate::cli_support::{command_profile, env};
 use forge_testkit::{TestEnv, wait_until};
 use serde_json::Value;
 
-fn env() -> TestEnv {
-    TestEnv::new().with_bin("forge", env!("CARGO_BIN_EXE_forge"))
-}
-
 fn with_pool(env: &TestEnv, command: &str) {
-    env.forge(&[
-        "profile",
-        "add",
-        "command",
-        "--name",
-        "p",
-        "--command",
-        command,
-    ])
-    .success();
+    command_profile(&env, "p", command);
     env.forge(&["pool", "create", "default"]).success();
     env.forge(&["pool", "add", "default", "p"]).success();
 }

@@ -3,25 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use forge_testkit::{TestEnv, wait_until};
-
-fn env() -> TestEnv {
-    TestEnv::new().with_bin("forge", env!("CARGO_BIN_EXE_forge"))
-}
+use crate::cli_support::{command_profile, env};
+use forge_testkit::wait_until;
 
 #[test]
 fn doctor_reports_every_category_and_fails_for_a_profile_a_loop_could_not_run() {
     let env = env();
-    env.forge(&[
-        "profile",
-        "add",
-        "command",
-        "--name",
-        "echo",
-        "--command",
-        "cat",
-    ])
-    .success();
+    command_profile(&env, "echo", "cat");
     let out = env.forge(&["doctor"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     for line in [
@@ -49,16 +37,7 @@ fn doctor_reports_every_category_and_fails_for_a_profile_a_loop_could_not_run() 
         );
     }
 
-    env.forge(&[
-        "profile",
-        "add",
-        "command",
-        "--name",
-        "gone",
-        "--command",
-        "no-such-cli-xyz --go",
-    ])
-    .success();
+    command_profile(&env, "gone", "no-such-cli-xyz --go");
     let out = env.forge(&["doctor", "--json"]);
     assert_eq!(out.code, 1);
     let json = out.json();
@@ -139,16 +118,7 @@ fn a_damaged_database_is_named_with_the_recovery_step() {
 #[test]
 fn kill_ends_runners_from_their_lock_files_when_the_database_is_unreadable() {
     let env = env();
-    env.forge(&[
-        "profile",
-        "add",
-        "command",
-        "--name",
-        "slow",
-        "--command",
-        "sleep 600 & sleep 600; wait",
-    ])
-    .success();
+    command_profile(&env, "slow", "sleep 600 & sleep 600; wait");
     env.forge(&[
         "up",
         "--profile",

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use forge_testkit::{TestEnv, wait_for};
 use serde_json::{Value, json};
 
-use crate::cli_support::{env, fail, ok};
+use crate::cli_support::{command_profile, env, fail, ok};
 
 /// A repository with one commit (the stall rule compares repository states).
 fn git_env() -> TestEnv {
@@ -70,18 +70,7 @@ fn a_scripted_loop_records_exactly_what_happened_to_it() {
             &limited.display().to_string(),
         ],
     );
-    ok(
-        &env,
-        &[
-            "profile",
-            "add",
-            "command",
-            "--name",
-            "backup",
-            "--command",
-            "cat >/dev/null; echo backup-ran",
-        ],
-    );
+    command_profile(&env, "backup", "cat >/dev/null; echo backup-ran");
     ok(&env, &["pool", "create", "mixed"]);
     ok(&env, &["pool", "add", "mixed", "limited", "backup"]);
     ok(

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::cli_support::command_profile;
 use forge_testkit::{TestEnv, wait_until};
 
 /// An env whose PATH starts with `<root>/npm-global/bin` holding `mycli`, and whose login
@@ -49,16 +50,7 @@ fn a_harness_finds_user_tools_profile_tools_and_the_running_forge_by_name() {
     let env = user_tools_env();
     let command = "mycli; prof-tool; echo \"profile=$FROM_PROFILE\"; forge --version; fmail --version; \
                    test \"$(command -v forge)\" -ef \"$FORGE_BIN\" && echo forge-is-forge-bin";
-    env.forge(&[
-        "profile",
-        "add",
-        "command",
-        "--name",
-        "tools",
-        "--command",
-        command,
-    ])
-    .success();
+    command_profile(&env, "tools", command);
     env.forge(&[
         "up",
         "--profile",
@@ -89,36 +81,9 @@ fn a_harness_finds_user_tools_profile_tools_and_the_running_forge_by_name() {
 #[test]
 fn profile_doctor_resolves_in_the_runners_shell_and_fails_when_the_loop_would() {
     let env = user_tools_env();
-    env.forge(&[
-        "profile",
-        "add",
-        "command",
-        "--name",
-        "ok",
-        "--command",
-        "mycli --x",
-    ])
-    .success();
-    env.forge(&[
-        "profile",
-        "add",
-        "command",
-        "--name",
-        "prof",
-        "--command",
-        "prof-tool",
-    ])
-    .success();
-    env.forge(&[
-        "profile",
-        "add",
-        "command",
-        "--name",
-        "bad",
-        "--command",
-        "no-such-cli-xyz -p",
-    ])
-    .success();
+    command_profile(&env, "ok", "mycli --x");
+    command_profile(&env, "prof", "prof-tool");
+    command_profile(&env, "bad", "no-such-cli-xyz -p");
     let out = env.forge(&["profile", "doctor", "ok"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let npm = env.root().join("npm-global/bin/mycli");

@@ -5,11 +5,8 @@
 
 use std::time::Duration;
 
+use crate::cli_support::env;
 use forge_testkit::{TestEnv, wait_until};
-
-fn env() -> TestEnv {
-    TestEnv::new().with_bin("forge", env!("CARGO_BIN_EXE_forge"))
-}
 
 fn profile(env: &TestEnv, command: &str) {
     env.forge(&[

@@ -5,11 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::cli_support::{command_profile, env};
 use forge_testkit::{TestEnv, wait_until};
-
-fn env() -> TestEnv {
-    TestEnv::new().with_bin("forge", env!("CARGO_BIN_EXE_forge"))
-}
 
 fn db(env: &TestEnv) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(env.db_path()).unwrap();
@@ -57,19 +54,6 @@ fn live(pgid: i64) -> Vec<i32> {
         .filter(|p| !p.exited())
         .map(|p| p.pid)
         .collect()
-}
-
-fn profile(env: &TestEnv, name: &str, command: &str) {
-    env.forge(&[
-        "profile",
-        "add",
-        "command",
-        "--name",
-        name,
-        "--command",
-        command,
-    ])
-    .success();
 }
 
 /// Starts loop `name` with `extra` flags and waits until its check (or git) child runs.
@@ -120,7 +104,7 @@ fn assert_ends_within_a_second(env: &TestEnv, verb: &str, name: &str, pgid: i64)
 fn stop_and_kill_end_a_long_quantitative_check_at_once() {
     for verb in ["stop", "kill"] {
         let env = env();
-        profile(&env, "p", "cat");
+        command_profile(&env, "p", "cat");
         let name = format!("check-{verb}");
         let pgid = start_and_wait_for_aux(
             &env,
@@ -145,7 +129,7 @@ fn stop_and_kill_end_a_judge_iteration_at_once() {
     for verb in ["stop", "kill"] {
         let env = env();
         // Main runs end at once; the judge (its prompt carries the verdict instruction) hangs.
-        profile(
+        command_profile(
             &env,
             "p",
             "if grep -q 'Verdict format'; then sleep 30 & sleep 30; fi; echo 1",
@@ -210,7 +194,7 @@ fn stop_and_kill_end_a_slow_git_summary_at_once() {
             "ledger:\n  git_status: true\n",
         )
         .unwrap();
-        profile(&env, "p", "cat");
+        command_profile(&env, "p", "cat");
         let name = format!("git-{verb}");
         let pgid = start_and_wait_for_aux(&env, &name, "git", &[]);
         assert_ends_within_a_second(&env, verb, &name, pgid);
@@ -227,7 +211,7 @@ fn stop_and_kill_end_a_slow_git_summary_at_once() {
 #[test]
 fn a_runner_sigkilled_mid_check_leaves_nothing_that_ps_does_not_end() {
     let env = env();
-    profile(&env, "p", "cat");
+    command_profile(&env, "p", "cat");
     let pgid = start_and_wait_for_aux(
         &env,
         "orphan",
@@ -263,7 +247,7 @@ fn a_runner_sigkilled_mid_check_leaves_nothing_that_ps_does_not_end() {
 #[test]
 fn a_runner_whose_database_was_removed_exits_instead_of_idling_forever() {
     let env = env();
-    profile(&env, "p", "true");
+    command_profile(&env, "p", "true");
     env.forge(&[
         "up",
         "--profile",

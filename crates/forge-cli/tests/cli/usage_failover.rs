@@ -7,11 +7,8 @@
 
 use std::time::Duration;
 
+use crate::cli_support::env;
 use forge_testkit::{TestEnv, wait_until};
-
-fn env() -> TestEnv {
-    TestEnv::new().with_bin("forge", env!("CARGO_BIN_EXE_forge"))
-}
 
 /// A Claude-shaped harness: a stream-json success with usage.
 const SUCCESS: &str = r#"cat >/dev/null

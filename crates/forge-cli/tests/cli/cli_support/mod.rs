@@ -44,6 +44,23 @@ pub(crate) fn fail(env: &TestEnv, args: &[&str]) -> (i32, String) {
     (out.code, env.redact(&out.stderr))
 }
 
+/// Adds a `command` profile `name` running `command`.
+#[track_caller]
+pub(crate) fn command_profile(env: &TestEnv, name: &str, command: &str) {
+    ok(
+        env,
+        &[
+            "profile",
+            "add",
+            "command",
+            "--name",
+            name,
+            "--command",
+            command,
+        ],
+    );
+}
+
 /// A `command` profile `echo` running `cat`, in the pool `default` (which becomes the default).
 pub(crate) fn setup_pool(env: &TestEnv) {
     ok(
