@@ -13,7 +13,8 @@ use forge_core::model::Event;
 use forge_store::{Attempt, DeliveryStatus, ReadGate, Store, StoreError};
 
 use crate::deliver::{Delivered, Outcome, deliver, event_json};
-use crate::ensure::{HookPaths, set_marker, try_lock};
+use crate::ensure::{HookPaths, set_marker};
+use forge_process::lockfile::try_lock_exclusive;
 
 /// How often a worker looks for new events (when the database changed), and how often the
 /// dispatcher looks for new or removed hooks.
@@ -46,7 +47,7 @@ pub fn run_dispatcher(paths: &HookPaths) -> Result<(), DispatchError> {
         path: lock_path.display().to_string(),
         source,
     };
-    let Some(mut lock) = try_lock(&lock_path).map_err(lock_err)? else {
+    let Some(mut lock) = try_lock_exclusive(&lock_path).map_err(lock_err)? else {
         return Ok(());
     };
     let _ = lock.set_len(0);
@@ -77,7 +78,7 @@ pub fn run_dispatcher(paths: &HookPaths) -> Result<(), DispatchError> {
                     return Ok(());
                 }
                 let _ = set_marker(paths, true);
-                match try_lock(&lock_path).map_err(lock_err)? {
+                match try_lock_exclusive(&lock_path).map_err(lock_err)? {
                     Some(again) => lock = again,
                     None => return Ok(()),
                 }

@@ -1,12 +1,10 @@
 //! Starting the dispatcher when hooks exist and it is not running, cheaply enough for every
 //! runner iteration: one `stat` when no hook exists, one `flock` probe when the dispatcher runs.
 
-use std::fs::File;
-use std::os::fd::AsFd;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use forge_process::JobSpec;
-use rustix::fs::{FlockOperation, flock};
+use forge_process::lockfile::try_lock_exclusive;
 
 /// Where the dispatcher keeps its files, and how to start it.
 #[derive(Debug, Clone)]
@@ -47,29 +45,6 @@ pub fn set_marker(paths: &HookPaths, on: bool) -> std::io::Result<()> {
     }
 }
 
-/// Opens the lock file.
-pub(crate) fn open_lock(path: &Path) -> std::io::Result<File> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-}
-
-/// Takes the dispatcher lock if nobody holds it.
-pub(crate) fn try_lock(path: &Path) -> std::io::Result<Option<File>> {
-    let file = open_lock(path)?;
-    match flock(file.as_fd(), FlockOperation::NonBlockingLockExclusive) {
-        Ok(()) => Ok(Some(file)),
-        Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Starts `forge hook dispatch` (the running executable, detached) when hooks exist and no
 /// dispatcher runs. Failures are logged, never returned: delivery must not break a loop, and
 /// the next event's recorder tries again.
@@ -77,7 +52,7 @@ pub fn ensure_dispatcher(paths: &HookPaths) {
     if !paths.marker_path().exists() {
         return;
     }
-    match try_lock(&paths.lock_path()) {
+    match try_lock_exclusive(&paths.lock_path()) {
         Ok(Some(probe)) => drop(probe),
         Ok(None) => return,
         Err(e) => {

@@ -17,6 +17,7 @@
 mod capture;
 pub mod group;
 mod job;
+pub mod lockfile;
 pub mod procfs;
 pub mod shell;
 mod spec;

@@ -4,7 +4,6 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
-use std::path::Path;
 
 use rustix::fs::{FlockOperation, flock};
 
@@ -17,28 +16,13 @@ pub struct LoopLock {
     file: File,
 }
 
-fn open_lock_file(path: &Path) -> std::io::Result<File> {
-    if let Some(parent) = path.parent() {
-        fs_err::create_dir_all(parent)?;
-    }
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-}
-
 impl LoopLock {
     /// Tries to take the lock; `Ok(None)` when another process holds it.
     pub fn try_acquire(paths: &RunnerPaths, loop_id: &str) -> Result<Option<Self>, RunnerError> {
         let path = paths.lock_path(loop_id);
-        let file = open_lock_file(&path).map_err(|e| RunnerError::io(&path, e))?;
-        match flock(file.as_fd(), FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => Ok(Some(Self { file })),
-            Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
-            Err(e) => Err(RunnerError::io(&path, e.into())),
-        }
+        let file = forge_process::lockfile::try_lock_exclusive(&path)
+            .map_err(|e| RunnerError::io(&path, e))?;
+        Ok(file.map(|file| Self { file }))
     }
 
     /// Adopts a lock inherited from the spawning CLI as file descriptor `fd`, verifying it is
