@@ -427,7 +427,12 @@ fn desktop_notices_name_the_loop_and_hooks_never_see_secrets() {
         notice,
         "--app-name=forge|forge: noisy stopped|max iterations reached (1) (max_iterations)\n"
     );
-    wait_for(Duration::from_secs(20), "the command hook", || got.exists());
+    // The hook has run through once when its second file holds a whole line (the first file
+    // exists, still empty, from the moment `cat` opens it).
+    let env_file = format!("{}.env", got.display());
+    wait_for(Duration::from_secs(20), "the command hook", || {
+        std::fs::read_to_string(&env_file).is_ok_and(|t| t.ends_with('\n'))
+    });
     let received = std::fs::read_to_string(&got).unwrap();
     assert!(
         !received.contains("tok-1234567890-secret") && !received.contains("sk-ant-api03"),
@@ -437,7 +442,7 @@ fn desktop_notices_name_the_loop_and_hooks_never_see_secrets() {
         received.contains("the key is [REDACTED] and [REDACTED]"),
         "{received}"
     );
-    let env_lines = std::fs::read_to_string(format!("{}.env", got.display())).unwrap();
+    let env_lines = std::fs::read_to_string(&env_file).unwrap();
     assert!(
         env_lines.starts_with("queue.enqueued|noisy\n"),
         "{env_lines}"
