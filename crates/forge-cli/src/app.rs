@@ -71,12 +71,8 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
     let result = prepare(&cli.global, &command, printer.clone()).and_then(|ctx| {
         crate::logging::init(&cli.global, &ctx.settings)?;
         tracing::debug!(command = command_name(&command), cwd = %ctx.cwd().display(), "running");
-        let records_events = !matches!(
-            command,
-            Command::Hook(_) | Command::Loop(_) | Command::Completion(_)
-        );
         let result = commands::dispatch(&ctx, command);
-        if records_events {
+        if forge_store::events_recorded() {
             // Events this command recorded (a stop, a removal, a dead runner found by `ps`) reach
             // hooks through the dispatcher; make sure one runs (one `stat` when no hook exists).
             forge_hooks::ensure_dispatcher(&ctx.runner_paths().hook_paths());

@@ -78,7 +78,17 @@ fn known_secrets(conn: &rusqlite::Connection) -> Result<Vec<String>> {
 
 /// Appends an event inside an open write transaction; returns its id. Every string of the
 /// payload is redacted first (secret shapes, secret-named keys, profile environment values).
+/// Set once this process has recorded an event (see [`events_recorded`]).
+static RECORDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process has recorded an event (possibly in a transaction that then rolled
+/// back): a command that did can hand them to hooks, one that did not has nothing to deliver.
+pub fn events_recorded() -> bool {
+    RECORDED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub(crate) fn record(tx: &Transaction<'_>, event: &EventData) -> Result<i64> {
+    RECORDED.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut data = event.payload();
     redact_json(&mut data, &known_secrets(tx)?);
     let (entity_type, entity_id) = event.entity();

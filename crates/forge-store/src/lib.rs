@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use error::StoreError;
-pub use events::EventFilter;
+pub use events::{EventFilter, events_recorded};
 pub use hooks::{Attempt, Delivery, DeliveryStatus, NewHook};
 pub use loops::{LoopFilter, LoopUpdate};
 pub use pools::PoolMemberView;
