@@ -236,6 +236,22 @@ impl Store {
             .is_some())
     }
 
+    /// Whether a loop's log file is named `log_file` or its ledger `ledger_file` (file names,
+    /// in any directory).
+    pub fn loop_files_taken(&self, log_file: &str, ledger_file: &str) -> Result<bool> {
+        let (log_tail, ledger_tail) = (format!("/{log_file}"), format!("/{ledger_file}"));
+        Ok(self
+            .conn()
+            .row_cached(
+                "SELECT 1 FROM loops WHERE log_path = ?1 OR substr(log_path, -length(?2)) = ?2 \
+                 OR ledger_path = ?3 OR substr(ledger_path, -length(?4)) = ?4",
+                [log_file, &log_tail, ledger_file, &ledger_tail],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// Lists loops matching `filter`, oldest first.
     pub fn list_loops(&self, filter: &LoopFilter) -> Result<Vec<Loop>> {
         let mut loops = self.select_loops(LOOP_SELECT, filter, loop_from_row)?;

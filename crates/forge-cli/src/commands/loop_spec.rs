@@ -251,17 +251,7 @@ pub(crate) fn create_loop(
 /// `slug`, or `<slug>-<short id>` when another loop's log or ledger already uses it (`a/b` and
 /// `ab` both slug to `ab`), so two loops never share files.
 fn unique_slug(store: &Store, slug: String, short_id: &str) -> Result<String, CliError> {
-    let log_file = format!("{slug}.log");
-    let ledger_file = format!("{slug}.md");
-    let ends = |path: &Option<String>, file: &str| {
-        path.as_deref()
-            .and_then(|p| std::path::Path::new(p).file_name())
-            .is_some_and(|f| f == file)
-    };
-    let taken = store
-        .list_loops(&Default::default())?
-        .iter()
-        .any(|l| ends(&l.log_path, &log_file) || ends(&l.ledger_path, &ledger_file));
+    let taken = store.loop_files_taken(&format!("{slug}.log"), &format!("{slug}.md"))?;
     Ok(if taken {
         format!("{slug}-{short_id}")
     } else {
