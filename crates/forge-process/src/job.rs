@@ -45,6 +45,9 @@ pub struct Check {
     pub elapsed: Duration,
     /// Time since the job last printed anything.
     pub idle: Duration,
+    /// A stop is under way: only a harsher one (a kill) can change anything now, so a control
+    /// must not consume requests it cannot act on.
+    pub stopping: bool,
 }
 
 /// Decides, while a job runs, whether it must stop.
@@ -215,11 +218,16 @@ impl Job {
             self.pidfd.as_ref().filter(|_| !exited).map(AsFd::as_fd),
             PollFlags::IN,
         );
-        let wakes: Vec<usize> = ctl
-            .wake_fds()
-            .into_iter()
-            .filter_map(|fd| slot(&mut fds, Some(fd), PollFlags::IN))
-            .collect();
+        // Once the leader exited the control is no longer asked, so nothing drains its
+        // descriptors: polling them would return at once on every pass.
+        let wakes: Vec<usize> = if exited {
+            Vec::new()
+        } else {
+            ctl.wake_fds()
+                .into_iter()
+                .filter_map(|fd| slot(&mut fds, Some(fd), PollFlags::IN))
+                .collect()
+        };
         let timeout = Timespec {
             tv_sec: wait.as_secs() as i64,
             tv_nsec: i64::from(wait.subsec_nanos()),
@@ -316,6 +324,7 @@ impl Job {
                     woken: ready.woken,
                     elapsed: now - started,
                     idle: now - run.last_output,
+                    stopping: run.stopped.is_some(),
                 };
                 if let Some((policy, reason)) = ctl.check(at) {
                     run.request(self.pgid, policy, reason);

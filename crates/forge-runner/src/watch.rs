@@ -106,8 +106,9 @@ impl<'a> RunWatch<'a> {
         }
     }
 
-    /// The queue's verdict: a kill, a stop (when it ends this child) or a steer (harness runs).
-    fn queue_verdict(&mut self, woken: bool) -> Option<(StopPolicy, Interrupt)> {
+    /// The queue's verdict: a kill, a stop (when it ends this child) or a steer (harness runs);
+    /// only a kill while a stop is under way (a steer taken then would be lost).
+    fn queue_verdict(&mut self, woken: bool, stopping: bool) -> Option<(StopPolicy, Interrupt)> {
         if !self.gate.should_read(self.store, woken) {
             return None;
         }
@@ -120,6 +121,9 @@ impl<'a> RunWatch<'a> {
             };
             let reason = reason.unwrap_or_else(|| "operator".into());
             return Some((StopPolicy::KILL, Interrupt::Kill { reason }));
+        }
+        if stopping {
+            return None;
         }
         if self.stop_ends() && find(QueueItemType::StopGraceful).is_some() {
             return Some((StopPolicy::GRACEFUL, Interrupt::Stop));
@@ -212,7 +216,7 @@ impl Control for RunWatch<'_> {
         if let Some(sig) = self.signals.received() {
             return Some((StopPolicy::GRACEFUL, Interrupt::Signal(sig)));
         }
-        self.queue_verdict(at.woken)
+        self.queue_verdict(at.woken, at.stopping)
             .or_else(|| self.limit_verdict(at))
     }
 }

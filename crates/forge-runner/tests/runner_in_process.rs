@@ -355,6 +355,38 @@ fn steer_interrupts_and_restarts_with_the_message() {
     assert!(second.contains("\n\nchange course\n"), "{second}");
 }
 
+#[test]
+fn a_steer_sent_while_a_run_is_stopping_is_not_lost() {
+    let f = fixture();
+    // The harness ignores SIGTERM, so a steered run takes its whole grace period to end.
+    let (mut store, l) = add_loop(&f, "steered-twice", "cat; trap '' TERM; sleep 600", 0, 4);
+    let handle = run_in_thread(&f, &l);
+    let log_path = f.paths.data_dir.join("logs/loops/steered-twice.log");
+    assert!(wait_for(Duration::from_secs(5), || read(&log_path)
+        .contains("Say the magic word.")));
+    for message in ["first course", "second course"] {
+        control::send(
+            &mut store,
+            &f.paths,
+            &l.id,
+            &[Payload::Steer {
+                message: message.into(),
+            }],
+        )
+        .unwrap();
+    }
+    assert!(
+        wait_for(Duration::from_secs(10), || read(&log_path)
+            .split("run interrupted: steer")
+            .skip(1)
+            .any(|prompt| prompt.contains("second course"))),
+        "the second steer never reached a prompt:\n{}",
+        read(&log_path)
+    );
+    control::kill(&mut store, &f.paths, &l).unwrap();
+    handle.join().unwrap().unwrap();
+}
+
 #[allow(clippy::disallowed_methods)]
 fn git(repo: &Path, args: &[&str]) {
     let out = std::process::Command::new("git")
