@@ -17,9 +17,10 @@ pub struct HookPaths {
 }
 
 impl HookPaths {
-    /// `<data_dir>/run/hooks.lock`: held by the dispatcher for its whole life.
+    /// `<data_dir>/hooks/dispatcher.lock`: held by the dispatcher for its whole life (outside
+    /// `run/`, whose `*.lock` files are the runners' of loops).
     pub fn lock_path(&self) -> PathBuf {
-        self.data_dir.join("run").join("hooks.lock")
+        self.data_dir.join("hooks").join("dispatcher.lock")
     }
 
     /// `<data_dir>/run/hooks.on`: present while hooks may exist, so that processes recording

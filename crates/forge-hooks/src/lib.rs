@@ -3,7 +3,7 @@
 //! Hooks are rows of the `hooks` table (`forge hook add`). Nobody who records an event delivers
 //! it: one dispatcher per user (`forge hook dispatch`, hidden, started detached by
 //! [`ensure_dispatcher`] from any runner or command while hooks exist, single instance through
-//! an exclusive `flock` on `<data_dir>/run/hooks.lock`) follows the event log. Each hook has a
+//! an exclusive `flock` on `<data_dir>/hooks/dispatcher.lock`) follows the event log. Each hook has a
 //! worker thread that reads the events after the hook's cursor, delivers the matching ones in
 //! order, and records every attempt in `hook_deliveries`; the final attempt moves the cursor in
 //! the same transaction, so delivery is at least once per matching event and survives a restart

@@ -87,6 +87,22 @@ fn a_file_that_is_not_a_database_is_named_with_the_next_step() {
 }
 
 #[test]
+fn the_hook_dispatchers_lock_is_not_taken_for_a_loops() {
+    let env = env();
+    env.forge(&["hook", "add", "--on", "*", "--cmd", "true"])
+        .success();
+    wait_until(Duration::from_secs(10), || {
+        env.data_dir()
+            .join("run")
+            .read_dir()
+            .is_ok_and(|d| d.count() > 0)
+    });
+    let out = env.forge(&["doctor"]);
+    assert!(!out.stdout.contains("removed loops"), "{}", out.stdout);
+    env.forge(&["hook", "rm", "1"]).success();
+}
+
+#[test]
 fn a_damaged_database_is_named_with_the_recovery_step() {
     let env = env();
     env.forge(&["ps"]).success();
