@@ -168,7 +168,7 @@ fn desktop_job(title: &str, body: &str) -> JobSpec {
 }
 
 /// A one-line summary for people: `forge: demo rate limited — profile cc · window five_hour`.
-pub fn summary_line(event: &Event) -> String {
+pub(crate) fn summary_line(event: &Event) -> String {
     let detail = detail(event);
     let head = format!("forge: {} {}", subject(event), headline(event));
     if detail.is_empty() {

@@ -25,7 +25,6 @@ mod dispatch;
 mod ensure;
 mod webhook;
 
-pub use deliver::{Delivered, Outcome, deliver, event_json, summary_line};
+pub use deliver::{Delivered, Outcome, deliver, event_json};
 pub use dispatch::{DispatchError, run_dispatcher};
 pub use ensure::{HookPaths, ensure_dispatcher, set_marker};
-pub use webhook::{BACKOFF, WEBHOOK_ATTEMPTS};

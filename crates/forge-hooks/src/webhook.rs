@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use crate::deliver::{Delivered, Outcome};
 
 /// Attempts per event (the first and three retries).
-pub const WEBHOOK_ATTEMPTS: u32 = 4;
+pub(crate) const WEBHOOK_ATTEMPTS: u32 = 4;
 
 /// The wait before the first retry; each further retry waits twice as long (0.5 s, 1 s, 2 s).
-pub const BACKOFF: Duration = Duration::from_millis(500);
+pub(crate) const BACKOFF: Duration = Duration::from_millis(500);
 
 /// What one POST did.
 enum Posted {

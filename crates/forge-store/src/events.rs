@@ -145,38 +145,18 @@ pub(crate) fn profile_ref(tx: &Transaction<'_>, id: &str) -> Result<ProfileRef> 
 
 const EVENT_COLUMNS: &str = "id, created_at, kind, entity_type, entity_id, data_json";
 
-fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Event, Option<String>)> {
-    Ok((
-        Event {
-            id: r.get(0)?,
-            created_at: r.get(1)?,
-            kind: r.get(2)?,
-            entity_type: r.get(3)?,
-            entity_id: r.get(4)?,
-            data: Value::Null,
-        },
-        r.get(5)?,
-    ))
-}
-
-/// Decodes the payload of a row read by [`event_from_row`]; unreadable JSON is an error.
-fn decode((mut event, data): (Event, Option<String>)) -> Result<Event> {
-    if let Some(text) = data {
-        event.data = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
-            what: "event",
-            id: event.id.to_string(),
-            name: event.id.to_string(),
-            column: "data_json",
-            detail: e.to_string(),
-        })?;
-    }
-    Ok(event)
-}
-
-fn collect(
-    rows: impl Iterator<Item = rusqlite::Result<(Event, Option<String>)>>,
-) -> Result<Vec<Event>> {
-    rows.map(|row| decode(row?)).collect()
+fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    let id: i64 = r.get(0)?;
+    let shown = id.to_string();
+    Ok(Event {
+        id,
+        created_at: r.get(1)?,
+        kind: r.get(2)?,
+        entity_type: r.get(3)?,
+        entity_id: r.get(4)?,
+        data: crate::decode::json_opt(r, 5, "event", (&shown, &shown), "data_json")?
+            .unwrap_or(Value::Null),
+    })
 }
 
 /// The WHERE clause and arguments of a filter.
@@ -224,11 +204,6 @@ fn where_clause(filter: &EventFilter) -> (String, Vec<SqlValue>) {
 }
 
 impl Store {
-    /// Appends one event in its own transaction; returns its id.
-    pub fn record_event(&mut self, event: &EventData) -> Result<i64> {
-        self.write(|tx| record(tx, event))
-    }
-
     /// Events matching `filter`, oldest first.
     pub fn list_events(&self, filter: &EventFilter) -> Result<Vec<Event>> {
         let (clause, mut args) = where_clause(filter);
@@ -244,7 +219,7 @@ impl Store {
         }
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), event_from_row)?;
-        let mut events = collect(rows)?;
+        let mut events = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         if order == "DESC" {
             events.reverse();
         }
@@ -257,7 +232,7 @@ impl Store {
             "SELECT {EVENT_COLUMNS} FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"
         ))?;
         let rows = stmt.query_map(params![after, limit], event_from_row)?;
-        collect(rows)
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// The id of the newest event (0 when there is none).

@@ -320,3 +320,24 @@ fn hooks_start_at_the_newest_event_and_final_deliveries_move_them_on() {
         Err(StoreError::NotFound { what: "hook", .. })
     ));
 }
+
+#[test]
+fn an_event_whose_payload_is_not_json_is_an_error_naming_it() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .conn()
+        .execute(
+            "INSERT INTO events (created_at, kind, entity_type, entity_id, data_json)
+             VALUES ('2026-01-01T00:00:00Z', 'loop.started', 'loop', 'x', '{broken')",
+            [],
+        )
+        .unwrap();
+    let err = store.list_events(&EventFilter::default()).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            StoreError::Corrupt { what: "event", id, column: "data_json", .. } if id == "1"
+        ),
+        "{err:?}"
+    );
+}
