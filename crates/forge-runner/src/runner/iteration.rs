@@ -191,20 +191,22 @@ impl Runner<'_> {
         run: &LoopRun,
         profile: &Profile,
     ) -> Result<Option<Step>, RunnerError> {
-        let waiters =
-            self.store
-                .earlier_waiters(&l.id, self.waiting_since.as_deref(), &profile.id)?;
-        let alive = waiters
-            .iter()
-            .filter(|id| crate::lock::runner_alive(self.paths, id))
-            .count();
-        if alive > 0 && profile.max_concurrency > 0 {
-            let until = add_seconds(
-                Timestamp::now(),
-                forge_core::selection::BUSY_RECHECK_SECONDS,
-            );
-            let reason = format!("{}: {alive} loop(s) waiting longer go first", profile.name);
-            return Ok(Some(Step::Wait(until, reason)));
+        if profile.max_concurrency > 0 {
+            let waiters =
+                self.store
+                    .earlier_waiters(&l.id, self.waiting_since.as_deref(), &profile.id)?;
+            let alive = waiters
+                .iter()
+                .filter(|id| crate::lock::runner_alive(self.paths, id))
+                .count();
+            if alive > 0 {
+                let until = add_seconds(
+                    Timestamp::now(),
+                    forge_core::selection::BUSY_RECHECK_SECONDS,
+                );
+                let reason = format!("{}: {alive} loop(s) waiting longer go first", profile.name);
+                return Ok(Some(Step::Wait(until, reason)));
+            }
         }
         let now = Timestamp::now();
         let since = format_ts(add_seconds(now, -60));
