@@ -16,7 +16,6 @@ pub struct JobSpec {
     pub(crate) cwd: Option<PathBuf>,
     pub(crate) env: Vec<(OsString, OsString)>,
     pub(crate) stdin: Option<Vec<u8>>,
-    pub(crate) capture: bool,
 }
 
 impl JobSpec {
@@ -28,7 +27,6 @@ impl JobSpec {
             cwd: None,
             env: Vec::new(),
             stdin: None,
-            capture: true,
         }
     }
 
@@ -78,24 +76,9 @@ impl JobSpec {
         self
     }
 
-    /// Sends standard output and error to /dev/null instead of capturing them.
-    pub fn discard_output(mut self) -> Self {
-        self.capture = false;
-        self
-    }
-
     /// The program, for messages.
     pub fn program(&self) -> String {
         self.program.to_string_lossy().into_owned()
-    }
-
-    /// The value this job gets for an environment variable it sets, if it sets it.
-    pub fn env_value(&self, key: &str) -> Option<&OsString> {
-        self.env
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v)
     }
 
     #[allow(clippy::disallowed_methods)]
@@ -115,8 +98,8 @@ impl JobSpec {
         let mut cmd = self.command();
         let piped = |on: bool| if on { Stdio::piped() } else { Stdio::null() };
         cmd.stdin(piped(self.stdin.is_some()))
-            .stdout(piped(self.capture))
-            .stderr(piped(self.capture))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .process_group(0);
         let child = cmd.spawn()?;
         Ok(Job::started(child, self.stdin.unwrap_or_default()))
