@@ -41,12 +41,6 @@ impl Interrupt {
     }
 }
 
-/// Receives harness output as it arrives (the seam for structured-output parsers).
-pub(crate) trait OutputObserver {
-    fn stdout(&mut self, bytes: &[u8]);
-    fn stderr(&mut self, bytes: &[u8]);
-}
-
 /// How a harness run ended.
 #[derive(Debug)]
 pub(crate) struct ExecResult {
@@ -63,7 +57,8 @@ pub(crate) struct ExecResult {
 struct HarnessSink<'a> {
     log: &'a mut LoopLog,
     tail: LineTail,
-    observer: &'a mut dyn OutputObserver,
+    /// The harness's parser: one more receiver of every chunk.
+    observer: &'a mut dyn Sink,
 }
 
 impl Sink for HarnessSink<'_> {
@@ -87,7 +82,7 @@ pub(crate) fn execute(
     cwd: &Path,
     log: &mut LoopLog,
     watch: &mut RunWatch<'_>,
-    observer: &mut dyn OutputObserver,
+    observer: &mut dyn Sink,
 ) -> ExecResult {
     let mut spec = shell.job(&cmd.script, &cmd.env).cwd(cwd);
     if let Some(input) = &cmd.stdin {

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use super::Runner;
 use crate::RunnerError;
-use crate::exec::{Interrupt, OutputObserver};
+use crate::exec::Interrupt;
 
 /// Longest line kept for parsing; a longer one is cut (the raw output still goes to the log).
 const MAX_LINE: usize = 16 * 1024 * 1024;
@@ -93,7 +93,7 @@ impl ParseObserver {
     }
 }
 
-impl OutputObserver for ParseObserver {
+impl forge_process::Sink for ParseObserver {
     fn stdout(&mut self, bytes: &[u8]) {
         if self.streaming {
             Self::feed(self.parser.as_mut(), &mut self.stdout, bytes);
