@@ -334,30 +334,14 @@ pub fn pgid_alive(pgid: i32) -> bool {
 
 /// Pids whose process group is `pgid`, from `/proc` (empty when `/proc` is unavailable).
 pub fn group_members(pgid: i32) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| proc_stat(*pid).is_some_and(|(_, group)| group == pgid))
+    forge_process::procfs::group_members(pgid)
+        .iter()
+        .map(|p| p.pid)
         .collect()
 }
 
-/// `(state, pgid)` of a process from `/proc/<pid>/stat`.
-fn proc_stat(pid: i32) -> Option<(char, i32)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may contain spaces and parentheses: fields resume after the last ')'.
-    let rest = &text[text.rfind(')')? + 2..];
-    let mut fields = rest.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let _ppid = fields.next()?;
-    let pgid = fields.next()?.parse().ok()?;
-    Some((state, pgid))
-}
-
 fn is_zombie(pid: i32) -> bool {
-    proc_stat(pid).is_some_and(|(state, _)| state == 'Z' || state == 'X')
+    forge_process::procfs::stat(pid).is_some_and(|p| p.exited())
 }
 
 #[cfg(test)]
