@@ -191,13 +191,8 @@ impl From<StoreError> for CliError {
 
 impl From<RunnerError> for CliError {
     fn from(e: RunnerError) -> Self {
-        let kind = match &e {
-            RunnerError::Store(_) => {
-                if let RunnerError::Store(s) = e {
-                    return s.into();
-                }
-                ErrorKind::Unknown
-            }
+        let kind = match e {
+            RunnerError::Store(s) => return s.into(),
             RunnerError::AlreadyRunning(_) => ErrorKind::Exists,
             RunnerError::PromptNotFound(_) => ErrorKind::NotFound,
             RunnerError::Prompt(_) => ErrorKind::Invalid,

@@ -53,13 +53,6 @@ pub struct BuiltCommand {
     pub delivery: PromptDelivery,
 }
 
-impl BuiltCommand {
-    /// The shell script.
-    pub fn shell_command(&self) -> &str {
-        &self.script
-    }
-}
-
 /// A profile that cannot produce a command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
@@ -258,10 +251,7 @@ mod tests {
         let odd = Path::new("/data dir/it's.md");
         i.prompt_file = odd;
         let c = build_command(&i).unwrap();
-        assert_eq!(
-            c.shell_command(),
-            "agent --file '/data dir/it'\\''s.md' --x"
-        );
+        assert_eq!(c.script, "agent --file '/data dir/it'\\''s.md' --x");
         let empty = profile("", PromptMode::Stdin, "  ");
         assert!(build_command(&input(&empty, "x")).is_err());
     }

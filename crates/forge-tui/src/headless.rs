@@ -33,19 +33,6 @@ impl Headless {
         Ok(())
     }
 
-    /// The screen as text, one line per row.
-    pub fn text(&self) -> String {
-        let buf = self.terminal.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
-    }
-
     /// Runs the event loop on this screen (see [`event_loop`]).
     pub fn run(
         &mut self,
