@@ -15,6 +15,7 @@ mod context;
 mod error;
 pub mod fmail;
 mod harness_env;
+mod interrupt;
 mod logging;
 mod printer;
 mod select;

@@ -6,8 +6,6 @@
 //! cursor hands out only consecutive ids, waiting a bounded time at a hole; so a follower
 //! restarted with `--after <last id it printed>` neither misses nor repeats an event.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -165,16 +163,13 @@ pub(crate) fn run(ctx: &Ctx, args: EventsArgs) -> Result<(), CliError> {
 
 /// Prints events recorded after `after` as they come, until Ctrl-C or SIGTERM.
 fn follow(ctx: &Ctx, store: &Store, filter: &EventFilter, after: i64) -> Result<(), CliError> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .map_err(|e| CliError::failed(format!("unable to watch for Ctrl-C: {e}")))?;
-    }
+    let stop = crate::interrupt::Interrupt::try_install()
+        .map_err(|e| CliError::failed(format!("unable to watch for Ctrl-C: {e}")))?;
     let clock = Instant::now();
     let mut cursor = FollowCursor::new(after);
     let mut gate = ReadGate::default();
     let mut read_again = false;
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.raised() {
         if gate.should_read(store, read_again) {
             let batch = store.events_after(cursor.after(), BATCH)?;
             let ids: Vec<i64> = batch.iter().map(|e| e.id).collect();

@@ -5,8 +5,6 @@
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Args;
@@ -286,14 +284,11 @@ pub(crate) fn run(ctx: &Ctx, args: LogsArgs) -> Result<(), CliError> {
 
 /// Polls the files and prints appended complete lines until interrupted.
 fn follow(ctx: &Ctx, targets: &[Target], mut offsets: Vec<u64>) -> Result<(), CliError> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .map_err(|e| CliError::failed(format!("unable to watch for Ctrl-C: {e}")))?;
-    }
+    let stop = crate::interrupt::Interrupt::try_install()
+        .map_err(|e| CliError::failed(format!("unable to watch for Ctrl-C: {e}")))?;
     let mut partial: Vec<Vec<u8>> = vec![Vec::new(); targets.len()];
     let mut last_shown = targets.len().saturating_sub(1);
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.raised() {
         for (i, t) in targets.iter().enumerate() {
             let Ok(mut file) = fs_err::File::open(&t.path) else {
                 continue;

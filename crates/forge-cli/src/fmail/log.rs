@@ -5,9 +5,9 @@ use jiff::Timestamp;
 
 use super::Ctx;
 use super::error::as_usage;
-use super::interrupt::Interrupt;
 use super::output::{print_message, warn_skipped};
 use crate::error::CliError;
+use crate::interrupt::Interrupt;
 
 /// Flags shared by `log` and `messages`.
 #[derive(Debug, clap::Args)]

@@ -8,7 +8,6 @@ mod completion;
 mod error;
 mod gc;
 mod init;
-mod interrupt;
 mod log;
 mod output;
 mod register;

@@ -6,9 +6,9 @@ use forge_mail::{Store, Target, Watcher, parse_go_duration, scope_for};
 
 use super::Ctx;
 use super::error::as_usage;
-use super::interrupt::Interrupt;
 use super::output::{print_message, warn_skipped};
 use crate::error::CliError;
+use crate::interrupt::Interrupt;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {

@@ -1,4 +1,5 @@
-//! Ctrl-C (SIGINT) and SIGTERM end `watch` and `log -f` cleanly with exit 0, as in the reference.
+//! Ctrl-C (SIGINT) and SIGTERM end the streaming commands (`fmail watch`, `fmail log -f`,
+//! `forge logs -f`, `forge events --follow`) cleanly with exit 0, as in the reference.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +20,15 @@ impl Interrupt {
             let _ = signal_hook::flag::register(signal, Arc::clone(&flag));
         }
         Self(flag)
+    }
+
+    /// Installs the handlers, failing when one cannot be installed.
+    pub(crate) fn try_install() -> std::io::Result<Self> {
+        let flag = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, Arc::clone(&flag))?;
+        }
+        Ok(Self(flag))
     }
 
     /// True once a signal arrived.
