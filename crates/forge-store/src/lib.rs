@@ -105,6 +105,14 @@ impl Store {
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
+    /// The schema version of the database file at `path` as it is, read without opening a store
+    /// (which would migrate it); `None` when it cannot be read.
+    pub fn file_schema_version(path: &Path) -> Option<i64> {
+        let conn =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0)).ok()
+    }
+
     /// The schema version this build migrates databases to.
     pub fn latest_schema_version() -> i64 {
         migrate::LATEST

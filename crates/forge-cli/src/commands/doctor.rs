@@ -243,6 +243,7 @@ fn database(ctx: &Ctx, report: &mut Report) -> Option<Store> {
         );
         return None;
     }
+    let before = Store::file_schema_version(path);
     let store = match Store::open(path, ctx.settings.busy_timeout_ms.value) {
         Ok(store) => store,
         Err(e) => {
@@ -257,18 +258,13 @@ fn database(ctx: &Ctx, report: &mut Report) -> Option<Store> {
             return None;
         }
     };
-    let version = store.schema_version().unwrap_or(-1);
+    // Opening migrated the database (or failed above, for one newer than this forge).
     let latest = Store::latest_schema_version();
-    report.add(
-        "database",
-        "migrations",
-        if version == latest {
-            Status::Pass
-        } else {
-            Status::Fail
-        },
-        format!("schema v{version} (this forge: v{latest})"),
-    );
+    let detail = match before {
+        Some(v) if v < latest => format!("schema v{v} migrated to v{latest} (this forge)"),
+        _ => format!("schema v{latest} (this forge: v{latest})"),
+    };
+    report.add("database", "migrations", Status::Pass, detail);
     match store.health() {
         Ok((check, mode)) if check == "ok" => {
             report.add(
