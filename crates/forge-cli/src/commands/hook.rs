@@ -121,7 +121,7 @@ struct OnEventArgs {
 pub(crate) fn run(ctx: &Ctx, args: HookArgs) -> Result<(), CliError> {
     match args.command {
         HookCommand::Add(a) => {
-            let store = ctx.open_store()?;
+            let mut store = ctx.open_store()?;
             let scope = match (&a.loop_ref, &a.repo) {
                 (Some(r), _) => HookScope::Entity {
                     entity_type: ENTITY_LOOP.into(),
@@ -132,8 +132,7 @@ pub(crate) fn run(ctx: &Ctx, args: HookArgs) -> Result<(), CliError> {
                 },
                 (None, None) => HookScope::All,
             };
-            drop(store);
-            add(ctx, &a.on, scope, &a.action, &a.common)
+            add(ctx, &mut store, &a.on, scope, &a.action, &a.common)
         }
         HookCommand::OnEvent(a) => {
             let scope = match (a.entity_type, a.entity_id) {
@@ -143,7 +142,14 @@ pub(crate) fn run(ctx: &Ctx, args: HookArgs) -> Result<(), CliError> {
                 },
                 _ => HookScope::All,
             };
-            add(ctx, &a.kinds, scope, &a.action, &a.common)
+            add(
+                ctx,
+                &mut ctx.open_store()?,
+                &a.kinds,
+                scope,
+                &a.action,
+                &a.common,
+            )
         }
         HookCommand::Ls => ls(ctx),
         HookCommand::Rm { id } => {
@@ -198,6 +204,7 @@ fn action(a: &ActionArgs, common: &CommonArgs) -> Result<HookAction, CliError> {
 
 fn add(
     ctx: &Ctx,
+    store: &mut forge_store::Store,
     on: &str,
     scope: HookScope,
     a: &ActionArgs,
@@ -226,7 +233,7 @@ fn add(
         timeout_ms: secs as u64 * 1000,
         enabled: !common.disabled,
     };
-    let hook = ctx.open_store()?.insert_hook(&new)?;
+    let hook = store.insert_hook(&new)?;
     let paths = ctx.runner_paths().hook_paths();
     forge_hooks::set_marker(&paths, true).map_err(|e| {
         CliError::failed(format!(
@@ -287,37 +294,46 @@ fn scope_text(store: &forge_store::Store, scope: &HookScope) -> String {
 fn ls(ctx: &Ctx) -> Result<(), CliError> {
     let store = ctx.open_store()?;
     let hooks = store.list_hooks()?;
-    let mut rows = Vec::new();
-    let mut json_rows = Vec::new();
+    let mut lasts = Vec::with_capacity(hooks.len());
     for h in &hooks {
-        let last = store.deliveries(h.id, 1)?.pop();
-        let last_text = last.as_ref().map(|d| {
-            let error = d
-                .error
-                .as_deref()
-                .map(|e| format!(": {e}"))
-                .unwrap_or_default();
-            format!("{} #{}{error}", d.status, d.event_id)
-        });
-        rows.push(vec![
-            h.id.to_string(),
-            h.on_text(),
-            scope_text(&store, &h.scope),
-            h.action.summary(),
-            forge_core::duration::format_go_duration((h.timeout_ms / 1000) as i64),
-            if h.enabled { "yes".into() } else { "no".into() },
-            table::or_dash(last_text.as_deref()),
-        ]);
-        json_rows.push(hook_json(h, last.as_ref()));
+        lasts.push(store.deliveries(h.id, 1)?.pop());
     }
     if ctx.printer.is_json() {
-        return ctx.printer.json(&json_rows);
+        let rows: Vec<_> = hooks
+            .iter()
+            .zip(&lasts)
+            .map(|(h, last)| hook_json(h, last.as_ref()))
+            .collect();
+        return ctx.printer.json(&rows);
     }
     if hooks.is_empty() {
         return ctx
             .printer
             .line("No hooks (add one with `forge hook add --on loop.stopped --desktop`)");
     }
+    let rows: Vec<Vec<String>> = hooks
+        .iter()
+        .zip(&lasts)
+        .map(|(h, last)| {
+            let last_text = last.as_ref().map(|d| {
+                let error = d
+                    .error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default();
+                format!("{} #{}{error}", d.status, d.event_id)
+            });
+            vec![
+                h.id.to_string(),
+                h.on_text(),
+                scope_text(&store, &h.scope),
+                h.action.summary(),
+                forge_core::duration::format_go_duration((h.timeout_ms / 1000) as i64),
+                if h.enabled { "yes".into() } else { "no".into() },
+                table::or_dash(last_text.as_deref()),
+            ]
+        })
+        .collect();
     ctx.printer.raw(&table::render(
         &["ID", "ON", "SCOPE", "ACTION", "TIMEOUT", "ENABLED", "LAST"],
         &rows,
