@@ -35,13 +35,17 @@ pub(crate) fn run(ctx: &Ctx, _args: StatusArgs) -> Result<(), CliError> {
         *by_state.entry(l.state.as_str()).or_default() += 1;
     }
     let now = Timestamp::now();
-    let cooldowns: Vec<_> = store
+    let cooling: Vec<_> = store
         .list_profiles()?
         .into_iter()
         .filter_map(|p| {
             let until = p.cooldown_until.clone()?;
-            (parse_ts(&until)? > now).then(|| json!({ "profile": p.name, "until": until }))
+            (parse_ts(&until)? > now).then_some((p, until))
         })
+        .collect();
+    let cooldowns: Vec<_> = cooling
+        .iter()
+        .map(|(p, until)| json!({ "profile": p.name, "until": until }))
         .collect();
     let mut errored: Vec<_> = loops
         .iter()
@@ -59,7 +63,8 @@ pub(crate) fn run(ctx: &Ctx, _args: StatusArgs) -> Result<(), CliError> {
     if ctx.printer.is_json() {
         let mut doc = Map::new();
         doc.insert("timestamp".into(), json!(now_rfc3339()));
-        doc.extend(fleet_view(&store, &paths, &loops, now)?);
+        let cooling: HashSet<String> = cooling.into_iter().map(|(p, _)| p.id).collect();
+        doc.extend(fleet_view(&store, &paths, &loops, &cooling)?);
         doc.insert(
             "loops".into(),
             json!({ "total": loops.len(), "by_state": by_state }),
@@ -97,26 +102,16 @@ pub(crate) fn run(ctx: &Ctx, _args: StatusArgs) -> Result<(), CliError> {
     ctx.printer.raw(&out)
 }
 
-/// The reference's fleet keys for `loops` (already reconciled).
+/// The reference's fleet keys for `loops` (already reconciled); `cooling` holds the ids of the
+/// profiles in cooldown.
 fn fleet_view(
     store: &Store,
     paths: &RunnerPaths,
     loops: &[Loop],
-    now: Timestamp,
+    cooling: &HashSet<String>,
 ) -> Result<Map<String, Value>, CliError> {
     let pending = store.pending_counts()?;
-    let cooling: HashSet<String> = store
-        .list_profiles()?
-        .into_iter()
-        .filter(|p| {
-            p.cooldown_until
-                .as_deref()
-                .and_then(parse_ts)
-                .is_some_and(|until| until > now)
-        })
-        .map(|p| p.id)
-        .collect();
-    let cooling_pools = cooling_pools(store, &cooling)?;
+    let cooling_pools = cooling_pools(store, cooling)?;
     let default_pool = store.default_pool()?.map(|p| p.id);
     let facts: Vec<fleet::LoopFacts<'_>> = loops
         .iter()
