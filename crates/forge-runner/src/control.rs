@@ -58,19 +58,12 @@ pub fn kill(store: &mut Store, paths: &RunnerPaths, l: &Loop) -> Result<(), Runn
             reason: Some("operator".into()),
         }],
     )?;
-    let deadline = Instant::now() + KILL_WAIT;
-    while runner_alive(paths, &l.id) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    if runner_alive(paths, &l.id) {
+    if !runner_gone_within(paths, &l.id, KILL_WAIT) {
         tracing::warn!(loop_id = %l.id, "runner did not end the run in time; killing it");
         if let Some(pid) = lock_holder_pid(paths, &l.id) {
             signal_process(pid, Sig::Kill);
         }
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while runner_alive(paths, &l.id) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        runner_gone_within(paths, &l.id, Duration::from_secs(2));
     }
     end_orphans(store, l, "killed")?;
     let ids: Vec<String> = items.into_iter().map(|i| i.id).collect();
@@ -96,19 +89,24 @@ pub fn kill(store: &mut Store, paths: &RunnerPaths, l: &Loop) -> Result<(), Runn
 /// SIGKILL if it still holds its lock after [`KILL_WAIT`] plus the grace. True when it is gone.
 pub fn kill_by_lock(paths: &RunnerPaths, lock: &crate::HeldLock) -> bool {
     signal_process(lock.pid, Sig::Term);
-    let deadline = Instant::now() + KILL_WAIT + Duration::from_millis(500);
-    while runner_alive(paths, &lock.loop_id) && Instant::now() < deadline {
+    if runner_gone_within(paths, &lock.loop_id, KILL_WAIT + Duration::from_millis(500)) {
+        return true;
+    }
+    tracing::warn!(loop_id = %lock.loop_id, pid = lock.pid, "runner ignored SIGTERM; killing it");
+    signal_process(lock.pid, Sig::Kill);
+    runner_gone_within(paths, &lock.loop_id, Duration::from_secs(2))
+}
+
+/// Waits up to `limit` for the loop's runner lock to be released; true when it was.
+fn runner_gone_within(paths: &RunnerPaths, loop_id: &str, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while runner_alive(paths, loop_id) {
+        if Instant::now() >= deadline {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(10));
     }
-    if runner_alive(paths, &lock.loop_id) {
-        tracing::warn!(loop_id = %lock.loop_id, pid = lock.pid, "runner ignored SIGTERM; killing it");
-        signal_process(lock.pid, Sig::Kill);
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while runner_alive(paths, &lock.loop_id) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-    !runner_alive(paths, &lock.loop_id)
+    true
 }
 
 /// Drops stop/kill items left pending while a loop had no runner, so `resume` never stops at
@@ -197,32 +195,29 @@ fn reconcile_one(
     Ok(Some(store.get_loop(loop_id)?))
 }
 
+/// Ends the group `pgid` when one of its members carries `marker`, or, with no recorded group
+/// (the runner died right after the start), every group whose members carry it.
+fn end_marked(pgid: Option<i64>, marker: &str) {
+    match pgid {
+        Some(pgid) => {
+            end_marked_group(pgid as i32, marker);
+        }
+        None => {
+            end_all_marked(marker);
+        }
+    }
+}
+
 /// Ends what a dead runner left behind: its auxiliary child (a check, git) and the harness
 /// groups of its `running` runs, whose rows are then closed. A child whose group was never
 /// recorded (the runner died right after starting it) is found by its environment marker.
 fn end_orphans(store: &mut Store, l: &Loop, reason: &str) -> Result<(), RunnerError> {
     if let Some(job) = &l.job {
-        let marker = format!("{JOB_MARKER}={}", job.token);
-        match job.pgid {
-            Some(pgid) => {
-                end_marked_group(pgid as i32, &marker);
-            }
-            None => {
-                end_all_marked(&marker);
-            }
-        }
+        end_marked(job.pgid, &format!("{JOB_MARKER}={}", job.token));
         store.update_loop(&l.id, &LoopUpdate::default().job(None))?;
     }
     for run in store.running_runs(&l.id)? {
-        let marker = format!("FORGE_RUN_ID={}", run.id);
-        match run.harness_pgid {
-            Some(pgid) => {
-                end_marked_group(pgid as i32, &marker);
-            }
-            None => {
-                end_all_marked(&marker);
-            }
-        }
+        end_marked(run.harness_pgid, &format!("FORGE_RUN_ID={}", run.id));
         let mut metadata = Map::new();
         metadata.insert("reason".into(), json!(reason));
         let finish = RunFinish {
