@@ -75,9 +75,6 @@ impl Report {
     }
 }
 
-/// Harness CLIs whose presence is reported (missing ones are only warnings).
-const HARNESS_CLIS: &[&str] = &["claude", "codex", "opencode", "pi", "droid", "gemini"];
-
 fn dependencies(ctx: &Ctx, report: &mut Report) {
     let names = vec!["bash".to_string(), "git".to_string()];
     let found = match harness_env::resolve_plain(ctx, &names) {
@@ -105,7 +102,13 @@ fn dependencies(ctx: &Ctx, report: &mut Report) {
 }
 
 fn harnesses(ctx: &Ctx, store: Option<&Store>, report: &mut Report) {
-    let names: Vec<String> = HARNESS_CLIS.iter().map(|s| s.to_string()).collect();
+    // The CLI of every harness preset (the `command` harness has none).
+    let names: Vec<String> = forge_harness::presets::HARNESS_NAMES
+        .iter()
+        .filter_map(|h| forge_harness::presets::preset(h))
+        .map(|p| p.binary.to_string())
+        .filter(|b| !b.is_empty())
+        .collect();
     if let Ok(found) = harness_env::resolve_plain(ctx, &names) {
         for (name, path) in names.iter().zip(found) {
             match path {
