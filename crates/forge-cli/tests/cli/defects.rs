@@ -7,7 +7,7 @@ use forge_testkit::{TestEnv, wait_until};
 use serde_json::Value;
 
 fn with_pool(env: &TestEnv, command: &str) {
-    command_profile(&env, "p", command);
+    command_profile(env, "p", command);
     env.forge(&["pool", "create", "default"]).success();
     env.forge(&["pool", "add", "default", "p"]).success();
 }
